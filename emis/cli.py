@@ -1,0 +1,58 @@
+"""The ``emis`` command: one entry point, sub-commands composed per area.
+
+Each area module exposes ``register(subparsers)``; the handlers stay thin and call pure functions.
+User mistakes raise :class:`UserError` and end as one line on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from emis import __version__
+from emis.errors import UserError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from emis import info
+    from ingestion.synthetic import cli as synthetic_cli
+
+    parser = argparse.ArgumentParser(
+        prog="emis",
+        description=(
+            "Education statistics platform for the Kyrgyz Republic's EMIS (ИСУО / БББМС): "
+            "register exports in; anonymized indicators, state report forms and "
+            "data-quality monitoring out."
+        ),
+        epilog="Settings come from EMIS_HOME, EMIS_WAREHOUSE and EMIS_PSEUDONYM_KEY_FILE; "
+        "see `emis info`.",
+    )
+    parser.add_argument("--version", action="version", version=f"emis {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for area in (synthetic_cli, info):
+        area.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args) or 0)
+    except UserError as error:
+        print(f"emis {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"emis {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
