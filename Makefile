@@ -15,12 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: venv
-	$(BIN)/emis generate --scale tiny --seed 1 --year 2025 --out $(DEMO)/export
+	$(BIN)/emis generate --scale tiny --seed 1 --year 2025 --out $(DEMO)/export --force
 	@echo
-	@echo "A synthetic register export is in $(DEMO)/export (manifest.json lists its files);"
-	@echo "the planted defects the quality checks must find are in $(DEMO)/export.defects.csv."
-	@echo "Next: open $(DEMO)/export/organizations.csv, or query it with DuckDB:"
-	@echo "  $(BIN)/python -c \"import duckdb; print(duckdb.sql(\\\"select level, count(*) from '$(DEMO)/export/enrolments.csv' group by 1\\\"))\""
+	@echo "The demo export is in $(DEMO)/export: eleven register files and manifest.json."
+	@echo "The defects planted on purpose (the quality checks' ground truth) are in"
+	@echo "$(DEMO)/export/defects.csv. Look at it with DuckDB, for example:"
+	@echo "  $(BIN)/python -c 'import duckdb; duckdb.sql(\"select level, event_type, count(*) as events from \\\"$(DEMO)/export/enrolments.csv\\\" group by all order by all\").show()'"
+	@echo "How the data is made: docs/synthetic-data.md. Next in the pipeline: emis ingest (not built yet)."
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -51,6 +51,9 @@ ID_SOURCES = {  # contract column -> (internal number column, entity)
     "class_id": ("class_no", "class"),
     "assignment_id": ("assignment_no", "assignment"),
 }
+# Marks and absences are sorted and written by DuckDB; cap its memory so a national export
+# stays within 4 GB, spilling to disk beside the export if it needs more.
+DUCKDB_CONFIG = {"memory_limit": "1500MB", "preserve_insertion_order": True}
 CSV_OPTIONS = "header, delimiter ',', dateformat '%Y-%m-%d', timestampformat '%Y-%m-%dT%H:%M:%SZ'"
 
 
@@ -79,6 +82,12 @@ class Registers:
     infrastructure: pd.DataFrame
     population: pd.DataFrame
     unmarked: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def drop_written(self) -> None:
+        """Release the frames already written; marks and attendance need only classes and members."""
+        empty = pd.DataFrame()
+        self.orgs = self.students = self.events = self.staff = self.assignments = empty
+        self.infrastructure = self.population = empty
 
 
 @dataclass(frozen=True)
@@ -109,12 +118,13 @@ def generate_export(
         truth = plant_defects(rng, reg, cal.snapshot, format_ids)
         steps.update()
         steps.set_postfix_str("writing registers")
-        with duckdb.connect() as con:
-            con.execute("set preserve_insertion_order = true")
+        with duckdb.connect(config=DUCKDB_CONFIG | {"temp_directory": str(work / ".spill")}) as con:
             rows = write_registers(con, reg, work)
+            reg.drop_written()  # the big frames are on disk now: free them for DuckDB
             steps.update()
             steps.set_postfix_str("marks and attendance")
             rows |= write_activity(con, reg, work, seed, cal)
+        shutil.rmtree(work / ".spill", ignore_errors=True)
         steps.update()
         truth.to_csv(work / DEFECTS_FILE, index=False)
         write_manifest(work, rows, cal, scale_name, seed)

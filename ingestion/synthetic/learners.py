@@ -44,6 +44,11 @@ FOREIGN = {"UZB": 0.3, "TJK": 0.2, "KAZ": 0.2, "RUS": 0.2, "TUR": 0.1}
 FOREIGN_UNIVERSITY = {"IND": 0.45, "PAK": 0.25, "UZB": 0.1, "KAZ": 0.1, "TJK": 0.1}
 DROPOUT_REASONS = {"work": 0.25, "family": 0.30, "health": 0.15, "unknown": 0.20, "expelled": 0.1}
 HIGHER_SECTORS = ("vocational_lyceum", "college", "university")
+# Order of events falling on one day for one learner.
+EVENT_ORDER = (
+    "admission", "transfer_in", "promotion", "repetition", "leave_start", "leave_end",
+    "transfer_out", "dropout", "graduation",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,9 @@ def _census(rng, orgs: pd.DataFrame, cal: Calendar) -> pd.DataFrame:
         on="org_no",
         how="left",
     )
+    # Few distinct values, millions of rows: categories keep a national run within memory.
+    for column in ("sector", "org_type", "district_code", "oblast_code", "locality"):
+        people[column] = people[column].astype("category")
     n = len(people)
     people["level"] = _levels(rng, people)
     female = rng.random(n) < people["sector"].map(FEMALE_SHARE).to_numpy()
@@ -208,7 +216,7 @@ def _previous_placement(rng, people: pd.DataFrame, orgs, cal: Calendar) -> pd.Da
     people.loc[autumn, "prev_org_no"] = people.loc[autumn, "transfer_from"]
     transfer_date = people["transfer_date"].to_numpy().astype("datetime64[D]")
     people["entered_on"] = np.where(moved & this_year, transfer_date + 3, cal.start)
-    late_admission = (sector == "preschool") & entry & (rng.random(n) < 0.25)
+    late_admission = (sector == "preschool") & entry & (rng.random(n) < 0.08)
     people.loc[late_admission, "entered_on"] = days(
         rng, cal.start + 14, np.datetime64(cal.snapshot) - 7, int(late_admission.sum())
     )
@@ -364,7 +372,7 @@ def _form_classes(people, orgs, year: str, org_column: str, grade_column: str):
 def _events(rng, people: pd.DataFrame, cal: Calendar) -> pd.DataFrame:
     """The movement events that lead to each person's state on the snapshot date."""
     frames = []
-    person = people.index.to_numpy()
+    person = np.arange(len(people))  # row position: attributes are looked up by it later
 
     def add(mask, event_type, date, org, grade, year, class_no=np.nan, reason=None):
         """Append one event for each person selected by ``mask``."""
@@ -437,23 +445,26 @@ def _events(rng, people: pd.DataFrame, cal: Calendar) -> pd.DataFrame:
     back = on_leave & (rng.random(len(people)) < 0.4)
     add(back, "leave_end", leave_start + 30, org, grade, cal.current, people["class_no"])
     events = pd.concat(frames, ignore_index=True)
-    info = people[["student_no", "sector", "level"]].reset_index(drop=True)
-    events = events.join(info, on="person")
-    events["level"] = _event_levels(events)
-    order = events["event_type"].map({t: i for i, t in enumerate(
-        ["admission", "transfer_in", "promotion", "repetition", "leave_start", "leave_end",
-         "transfer_out", "dropout", "graduation"])})  # fmt: skip
-    events = events.assign(order=order).sort_values(
-        ["event_date", "student_no", "order"], kind="stable"
-    )
-    events = events.reset_index(drop=True)
+    row = events.pop("person").to_numpy()
+    events["student_no"] = people["student_no"].to_numpy()[row]
+    events["sector"] = people["sector"].to_numpy()[row]
+    events["level"] = _event_levels(events, people["level"].to_numpy()[row])
+    events["event_type"] = pd.Categorical(events["event_type"], categories=EVENT_ORDER)
+    # Chronological, and within a day in the order events happen to a learner.
+    order = np.lexsort(
+        (events["event_type"].cat.codes.to_numpy(), events["student_no"].to_numpy(),
+         events["event_date"].to_numpy())
+    )  # fmt: skip
+    events = events.take(order).reset_index(drop=True)
+    events["event_type"] = events["event_type"].astype(str)
     events["event_no"] = np.arange(1, len(events) + 1)
     lag = np.minimum(rng.geometric(0.55, len(events)) - 1, 6)
     events["recorded_at"] = seconds_after(rng, events["event_date"].to_numpy(), lag)
     events["study_form"] = _study_forms(rng, events)
     events["grade"] = events["grade"].astype("Int64")
     events["class_no"] = events["class_no"].astype("Int64")
-    return events.drop(columns=["person", "order", "sector"])
+    events["org_no"] = events["org_no"].astype("int64")
+    return events.drop(columns="sector")
 
 
 def _pick(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -461,10 +472,11 @@ def _pick(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.broadcast_to(values, mask.shape)[mask]
 
 
-def _event_levels(events: pd.DataFrame) -> np.ndarray:
+def _event_levels(events: pd.DataFrame, person_level: np.ndarray) -> np.ndarray:
+    """A school event's level follows its grade; other sectors keep the learner's level."""
     grade = events["grade"].to_numpy()
     school = np.select([grade <= 4, grade <= 9], ["primary", "basic"], "secondary")
-    return np.where(events["sector"].eq("school"), school, events["level"])
+    return np.where(events["sector"].to_numpy() == "school", school, person_level)
 
 
 def _study_forms(rng, events: pd.DataFrame) -> np.ndarray:

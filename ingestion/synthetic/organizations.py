@@ -26,12 +26,12 @@ SOUTH = ("41703", "41705", "41706", "41721")
 # Languages of instruction (calibration.md, Aug 2024): ky 57.6 %, ru 11.4 %, several 29.6 %
 # (548 of 709 ky+ru), uz 18, tg 3, en 5 schools; Bishkek: 16 ky, 20 ru, 85 mixed.
 LANGUAGES = {
-    "north": {"ky": 0.66, "ru": 0.12, "ky;ru": 0.215, "ky;ru;en": 0.003, "en": 0.002},
+    "north": {"ky": 0.615, "ru": 0.145, "ky;ru": 0.235, "ky;ru;en": 0.003, "en": 0.002},
     "south": {
-        "ky": 0.60, "ru": 0.055, "uz": 0.012, "tg": 0.002, "ky;ru": 0.20, "ky;uz": 0.08,
+        "ky": 0.565, "ru": 0.08, "uz": 0.02, "tg": 0.0015, "ky;ru": 0.20, "ky;uz": 0.08,
         "ru;uz": 0.03, "ky;ru;uz": 0.015, "ky;tg": 0.006,
     },
-    "bishkek": {"ky": 0.13, "ru": 0.165, "ky;ru": 0.66, "ky;ru;en": 0.03, "en": 0.015},
+    "bishkek": {"ky": 0.13, "ru": 0.165, "ky;ru": 0.64, "ky;ru;en": 0.035, "en": 0.03},
 }  # fmt: skip
 NAME_RU = {
     "school": "Средняя общеобразовательная школа №{n}",
@@ -172,7 +172,7 @@ def _describe(rng, orgs: pd.DataFrame, snapshot: dt.date) -> pd.DataFrame:
         languages[members] = choice(rng, shares, int(members.sum()))
     languages[orgs["sector"].isin(["university", "college"]) & (languages == "ky")] = "ky;ru"
     orgs["languages"] = languages
-    private = rng.random(n) < np.where(urban, 0.19, 0.025)  # 204 of 2,394 schools, mostly urban
+    private = rng.random(n) < np.where(urban, 0.26, 0.034)  # 204 of 2,394 schools, mostly urban
     state = orgs["sector"].isin(["university", "college", "vocational_lyceum"]).to_numpy() | (
         orgs["org_type"].isin(["special_boarding", "sanatorium", "auxiliary"]).to_numpy()
     )
@@ -181,7 +181,7 @@ def _describe(rng, orgs: pd.DataFrame, snapshot: dt.date) -> pd.DataFrame:
     shift_draw = rng.random(n)
     orgs["shifts"] = np.where(
         urban,
-        np.select([shift_draw < 0.10, shift_draw < 0.75], [1, 2], 3),
+        np.select([shift_draw < 0.12, shift_draw < 0.82], [1, 2], 3),
         np.where(shift_draw < 0.35, 1, 2),
     )
     orgs.loc[orgs["sector"] != "school", "shifts"] = 1
