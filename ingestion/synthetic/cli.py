@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from emis.errors import UserError
+from emis.reference import school_calendar
 from ingestion.synthetic.scales import SCALE_NAMES
 
 
@@ -44,8 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ingestion.synthetic.export import generate_export
 
-    if not 2020 <= args.year <= 2026:
-        raise UserError(f"--year {args.year}: the school calendar covers 2024-2026")
+    known = calendar_start_years()
+    if args.year not in known:
+        raise UserError(
+            f"--year {args.year}: the school calendar (dbt_project/seeds/school_calendar.csv) "
+            f"covers {min(known)}-{max(known)}"
+        )
     try:
         summary = generate_export(
             args.scale, args.seed, args.year, args.out, force=args.force, progress=not args.quiet
@@ -60,3 +65,7 @@ def run(args: argparse.Namespace) -> int:
         f"{summary.defects:,} planted defects in defects.csv) in {summary.seconds:.1f} s"
     )
     return 0
+
+
+def calendar_start_years() -> list[int]:
+    return sorted({int(year[:4]) for year in school_calendar()["academic_year"]})

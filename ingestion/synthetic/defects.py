@@ -149,7 +149,12 @@ def _duplicate_learners(rng, reg, snapshot: dt.date) -> np.ndarray:
     """Register some current pupils a second time and admit them to another school."""
     members = reg.members.merge(reg.classes[["class_no", "org_no", "grade", "level",
                                              "academic_year"]], on="class_no")  # fmt: skip
-    pupils = members[members["level"].isin(["primary", "basic", "secondary"])]
+    # Only learners with a PIN: the warehouse sees a person twice only through the PIN's pseudonym.
+    with_pin = reg.students.loc[reg.students["pin"].notna(), "student_no"]
+    pupils = members[
+        members["level"].isin(["primary", "basic", "secondary"])
+        & members["student_no"].isin(with_pin)
+    ]
     n = planted_count(_kind("duplicate_learner", "students.csv").rate, len(pupils))
     victims = pupils.iloc[rng.choice(len(pupils), n, replace=False)]
     schools = reg.orgs[(reg.orgs["sector"] == "school") & (reg.orgs["status"] == "active")]

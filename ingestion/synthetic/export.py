@@ -84,7 +84,7 @@ class Registers:
     unmarked: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def drop_written(self) -> None:
-        """Release the frames already written; marks and attendance need only classes and members."""
+        """Free the frames already on disk: marks and attendance need only classes and members."""
         empty = pd.DataFrame()
         self.orgs = self.students = self.events = self.staff = self.assignments = empty
         self.infrastructure = self.population = empty
