@@ -1,6 +1,6 @@
 """The register export contract (v1) as code: one declaration per file.
 
-Binding source: ``shared/register-contract.md``. The generator writes exactly this,
+Binding source: ``docs/register-contract.md``. The generator writes exactly this,
 ingestion checks against it, and tests read it; change the contract here and nowhere else.
 """
 

@@ -5,7 +5,7 @@ Everything is vectorized: no Python loop runs per person, so a national-scale re
 as Arrow arrays, pandas 3's own storage for its ``str`` dtype, so no Python object is created
 per person. The same ``numpy.random.Generator`` state always gives the same output.
 
-PIN (ПИН, see ``shared/register-contract.md``): 14 digits; digit 1 = sex (1 female, 2 male),
+PIN (ПИН, see ``docs/register-contract.md``): 14 digits; digit 1 = sex (1 female, 2 male),
 digits 2-9 = birth date DDMMYYYY, digits 10-14 = a sequence number.
 """
 

@@ -1,6 +1,6 @@
 """How big an export is: which districts, and how many organizations and learners.
 
-``national`` is calibrated on ``shared/reference/calibration.md`` (2024/25 figures); ``small``
+``national`` is calibrated on ``docs/synthetic-data.md`` (published figures) (2024/25 figures); ``small``
 is one oblast with the same shares; ``tiny`` a handful of organizations in two districts.
 """
 
