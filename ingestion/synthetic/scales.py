@@ -1,7 +1,8 @@
 """How big an export is: which districts, and how many organizations and learners.
 
-``national`` is calibrated on ``docs/synthetic-data.md`` (published figures) (2024/25 figures); ``small``
-is one oblast with the same shares; ``tiny`` a handful of organizations in two districts.
+``national`` is calibrated on published 2024/25 figures (NSC, Ministry; see
+``docs/synthetic-data.md``); ``small`` is one oblast with the same shares; ``tiny`` a handful
+of organizations in two districts.
 """
 
 from __future__ import annotations
