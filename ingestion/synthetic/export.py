@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from emis import __version__
 from emis.reference import school_calendar, school_days
-from ingestion.contract import MANIFEST_FILE, TABLES_BY_NAME, Table
+from ingestion.contract import MANIFEST_FILE, SCHOOL_LEVELS, TABLES_BY_NAME, Table
 from ingestion.synthetic import activity
 from ingestion.synthetic.defects import plant_defects
 from ingestion.synthetic.infrastructure import make_infrastructure
@@ -201,8 +201,13 @@ def _with_person_data(rng, registers: tuple[pd.DataFrame, ...], snapshot: dt.dat
 
 
 def _enrolled_by_age(learners, orgs, students, cal: Calendar) -> pd.DataFrame:
-    """Current learners by year x district x sex x age on 1 January (a floor for population)."""
-    current = learners.members.merge(learners.classes[["class_no", "org_no"]], on="class_no")
+    """Children in kindergartens and schools by year x district x sex x age on 1 January.
+
+    A floor for the population: children go to school where they live (students of colleges
+    and universities do not, so they set no floor).
+    """
+    local = learners.classes[learners.classes["level"].isin(["preschool", *SCHOOL_LEVELS])]
+    current = learners.members.merge(local[["class_no", "org_no"]], on="class_no")
     current = current.merge(orgs[["org_no", "district_code"]], on="org_no")
     current = current.merge(students[["student_no", "sex", "birth_date"]], on="student_no")
     frames = []
