@@ -1,0 +1,1 @@
+"""The warehouse: DuckDB file by default, PostgreSQL on a server; raw and meta schemas."""

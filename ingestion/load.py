@@ -1,0 +1,290 @@
+"""Load one register export into the warehouse: every row loaded or quarantined, atomically.
+
+1. Whole-file checks (manifest, required files, checksums): any failure stops the load with
+   one line naming the file; the warehouse is not touched.
+2. The same export loaded before (same fingerprint) changes nothing.
+3. Each file is staged as text in a private DuckDB, checked row by row against the contract
+   (``rules``), keys and references; bad rows go to quarantine with the rule they break, good
+   rows cross the personal-data boundary (``boundary``) into Parquet files. Files are read in
+   reference order, so a child row whose parent was quarantined is quarantined too.
+4. Rows read = rows loaded + rows quarantined, per file, equal to the manifest's declaration.
+5. The warehouse target commits everything in one transaction with one ``load_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from emis.settings import Settings, pseudonym_key
+from ingestion.boundary import hmac_pads, raw_columns
+from ingestion.contract import TABLES_BY_NAME, Table
+from ingestion.manifest import Manifest, locate_files, read_manifest, verify_checksums
+from ingestion.readers import FileError, StagedFile, stage_file
+from ingestion.rules import q, rules_for
+from warehouse.targets import PreparedLoad, open_target
+
+log = logging.getLogger(__name__)
+
+# Parents before children, so references are checked against rows that were loaded.
+LOAD_ORDER = (
+    "organizations", "students", "staff", "classes", "enrolments", "staff_assignments",
+    "infrastructure", "grades", "attendance_marks", "absences", "population",
+)  # fmt: skip
+MASK = "***"  # what the quarantine shows of a personal value
+DUCKDB_CONFIG = {"memory_limit": "2GB", "preserve_insertion_order": True}
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    file: str
+    table: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    declared: int
+    read: int
+    loaded: int
+    quarantined: int
+    seconds: float
+    warnings: tuple[str, ...]
+
+    def as_row(self) -> dict:
+        return {
+            "file_name": self.file, "table_name": self.table, "file_format": self.format,
+            "encoding": self.encoding, "delimiter": self.delimiter,
+            "rows_declared": self.declared, "rows_read": self.read, "rows_loaded": self.loaded,
+            "rows_quarantined": self.quarantined, "seconds": round(self.seconds, 3),
+            "warnings": "; ".join(self.warnings) or None,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    load_id: int
+    already_loaded: bool
+    files: tuple[FileSummary, ...]
+    seconds: float
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{f.file}: {w}" for f in self.files for w in f.warnings]
+
+
+def ingest(export_dir: Path, settings: Settings, progress=None) -> LoadResult:
+    """Load ``export_dir`` into the warehouse of ``settings``; see the module docstring."""
+    started = time.perf_counter()
+    export_dir = Path(export_dir)
+    manifest = read_manifest(export_dir)
+    files = locate_files(export_dir, manifest)
+    verify_checksums(files, manifest)
+    target = open_target(settings)
+    existing = target.find_load(manifest.fingerprint)
+    if existing is not None:
+        return LoadResult(existing, True, (), time.perf_counter() - started)
+    work_root = settings.home / "tmp"
+    work_root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="load-", dir=work_root))
+    try:
+        prepared, summaries = prepare(export_dir, manifest, files, settings, work, progress)
+        prepared.seconds = round(time.perf_counter() - started, 3)
+        load_id = target.commit(prepared)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return LoadResult(load_id, False, tuple(summaries), time.perf_counter() - started)
+
+
+def prepare(export_dir, manifest: Manifest, files: dict[Table, Path], settings, work, progress):
+    """Check and shape every file into Parquet under ``work``; nothing touches the warehouse."""
+    pads = hmac_pads(pseudonym_key(settings))
+    config = DUCKDB_CONFIG | {"temp_directory": str(work / "spill")}
+    by_name = {table.name: (table, path) for table, path in files.items()}
+    prepared = PreparedLoad(
+        fingerprint=manifest.fingerprint,
+        source=manifest.source,
+        exported_at=manifest.exported_at,
+        snapshot_date=manifest.snapshot_date,
+        academic_year=manifest.academic_year,
+        export_path=str(export_dir.resolve()),
+        rows_declared=0,
+        rows_loaded=0,
+        rows_quarantined=0,
+        seconds=0.0,
+    )
+    summaries: list[FileSummary] = []
+    with duckdb.connect(config=config) as con:
+        for name in LOAD_ORDER:
+            if name not in by_name:
+                continue
+            table, path = by_name[name]
+            if progress:
+                progress(path.name)
+            summary = _prepare_file(con, table, path, manifest, set(by_name), pads, work, prepared)
+            summaries.append(summary)
+            prepared.files.append(summary.as_row())
+            prepared.rows_declared += summary.declared
+            prepared.rows_loaded += summary.loaded
+            prepared.rows_quarantined += summary.quarantined
+    return prepared, summaries
+
+
+def _prepare_file(con, table, path, manifest, present, pads, work, prepared) -> FileSummary:
+    started = time.perf_counter()
+    staged = stage_file(con, path, table, "staged", work)
+    declared = manifest.declared(path.name).rows
+    if staged.rows != declared:
+        raise FileError(path.name, f"{staged.rows} rows read, manifest.json declares {declared}")
+    warnings = [*_staging_warnings(staged)]
+    warnings += find_problems(con, table, manifest, present)
+    quarantined = con.execute("select count(distinct row_number) from problems").fetchall()[0][0]
+    raw_path = work / f"raw_{table.name}.parquet"
+    write_loaded_rows(con, table, raw_path, pads)
+    prepared.raw_parquet[table.name] = raw_path
+    if quarantined:
+        quarantine_path = work / f"quarantine_{table.name}.parquet"
+        write_quarantine(con, table, path.name, quarantine_path)
+        prepared.quarantine_parquet.append(quarantine_path)
+    keep_keys(con, table)
+    con.execute("drop table staged")
+    return FileSummary(
+        file=path.name,
+        table=table.name,
+        format=staged.format,
+        encoding=staged.encoding,
+        delimiter=staged.delimiter,
+        declared=declared,
+        read=staged.rows,
+        loaded=staged.rows - quarantined,
+        quarantined=quarantined,
+        seconds=time.perf_counter() - started,
+        warnings=tuple(warnings),
+    )
+
+
+def _staging_warnings(staged: StagedFile):
+    if staged.extra_columns:
+        yield f"unknown column(s) ignored: {', '.join(staged.extra_columns)}"
+    if staged.missing_optional:
+        yield f"optional column(s) absent, loaded empty: {', '.join(staged.missing_optional)}"
+
+
+def find_problems(con, table: Table, manifest: Manifest, present: set[str]) -> list[str]:
+    """Fill temp table ``problems`` (row_number, column_name, rule); return warnings."""
+    structs = ", ".join(
+        f"case when {rule.fails} then {{'column_name': '{rule.column}', 'rule': '{rule.rule}'}} end"
+        for rule in rules_for(table, manifest.snapshot_date)
+    )
+    con.execute(
+        f"""
+        create or replace temp table problems as
+        select row_number, problem.column_name as column_name, problem.rule as rule
+        from (
+            select row_number,
+                   unnest(list_filter([{structs}], lambda p: p is not null)) as problem
+            from staged
+        )
+        """
+    )
+    if table.key:
+        keys = ", ".join(q(k) for k in table.key)
+        con.execute(
+            f"""
+            insert into problems
+            select row_number, '{"+".join(table.key)}', 'duplicate_key'
+            from (select row_number,
+                         row_number() over (partition by {keys} order by row_number) as seen
+                  from staged)
+            where seen > 1
+            """
+        )
+    warnings = []
+    for column in table.columns:
+        if not column.references:
+            continue
+        parent, parent_column = column.references.split(".")
+        if parent not in present:
+            warnings.append(f"{parent} absent: {column.name} references not checked")
+            continue
+        con.execute(
+            f"""
+            insert into problems
+            select s.row_number, '{column.name}', 'reference'
+            from staged as s
+            anti join keys_{parent} as k on k.{q(parent_column)} = s.{q(column.name)}
+            where s.{q(column.name)} is not null
+            """
+        )
+    return warnings
+
+
+def write_loaded_rows(con, table: Table, path: Path, pads: dict[str, str]) -> None:
+    """Rows without problems, across the personal-data boundary, as Parquet (file order)."""
+    columns = raw_columns(table)
+    select = ", ".join(f"{column.sql} as {q(column.name)}" for column in columns)
+    params = pads if any(column.name == "pin_pseudonym" for column in columns) else {}
+    con.execute(
+        f"""
+        copy (
+            select {select}
+            from staged
+            where row_number not in (select row_number from problems)
+            order by row_number
+        ) to '{path}' (format parquet)
+        """,
+        params,
+    )
+
+
+def write_quarantine(con, table: Table, file_name: str, path: Path) -> None:
+    """Each problem with its file line, record id and value (personal values masked)."""
+    record_id = (
+        f"concat_ws('|', {', '.join('s.' + q(k) for k in table.key)})" if table.key else "null"
+    )
+    value_cases = " ".join(
+        f"when '{column.name}' then {literal_mask(column)}" for column in table.columns
+    )
+    con.execute(
+        f"""
+        copy (
+            select '{file_name}' as file_name,
+                   p.row_number + 1 as line_number,
+                   {record_id} as record_id,
+                   p.column_name,
+                   p.rule,
+                   case p.column_name {value_cases} end as value
+            from problems as p
+            join staged as s using (row_number)
+            order by p.row_number, p.column_name, p.rule
+        ) to '{path}' (format parquet)
+        """
+    )
+
+
+def literal_mask(column) -> str:
+    if column.personal:
+        return f"case when s.{q(column.name)} is not null then '{MASK}' end"
+    return f"s.{q(column.name)}"
+
+
+def keep_keys(con, table: Table) -> None:
+    """The loaded keys of a parent table, for its children's reference checks."""
+    referenced = {
+        ref.split(".")[1]
+        for other in TABLES_BY_NAME.values()
+        for column in other.columns
+        if (ref := column.references) and ref.startswith(f"{table.name}.")
+    }
+    for column in referenced:
+        con.execute(
+            f"""
+            create or replace temp table keys_{table.name} as
+            select distinct {q(column)} from staged
+            where row_number not in (select row_number from problems)
+            """
+        )

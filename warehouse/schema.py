@@ -1,0 +1,84 @@
+"""DDL of the warehouse's raw and meta schemas, for DuckDB and PostgreSQL alike.
+
+``raw.<table>`` keeps every load of every register table (``load_id`` first), as the personal
+data boundary shapes it. ``meta`` holds the load log, per-file reconciliation and quarantine.
+"""
+
+from __future__ import annotations
+
+from ingestion.boundary import raw_columns
+from ingestion.contract import TABLES, Table
+
+TYPES = {
+    "duckdb": {"text": "varchar", "double": "double"},
+    "postgres": {"text": "text", "double": "double precision"},
+}
+
+META_TABLES = {
+    "loads": [
+        ("load_id", "bigint"),
+        ("export_fingerprint", "text"),
+        ("source", "text"),
+        ("exported_at", "timestamp"),
+        ("snapshot_date", "date"),
+        ("academic_year", "text"),
+        ("export_path", "text"),
+        ("loaded_at", "timestamp"),
+        ("rows_declared", "bigint"),
+        ("rows_loaded", "bigint"),
+        ("rows_quarantined", "bigint"),
+        ("seconds", "double"),
+    ],
+    "load_files": [
+        ("load_id", "bigint"),
+        ("file_name", "text"),
+        ("table_name", "text"),
+        ("file_format", "text"),
+        ("encoding", "text"),
+        ("delimiter", "text"),
+        ("rows_declared", "bigint"),
+        ("rows_read", "bigint"),
+        ("rows_loaded", "bigint"),
+        ("rows_quarantined", "bigint"),
+        ("seconds", "double"),
+        ("warnings", "text"),
+    ],
+    "quarantine": [
+        ("load_id", "bigint"),
+        ("file_name", "text"),
+        ("line_number", "bigint"),
+        ("record_id", "text"),
+        ("column_name", "text"),
+        ("rule", "text"),
+        ("value", "text"),
+    ],
+}
+QUARANTINE_COLUMNS = [name for name, _ in META_TABLES["quarantine"]]
+
+
+def column_type(logical: str, dialect: str) -> str:
+    return TYPES[dialect].get(logical, logical)
+
+
+def raw_table_columns(table: Table) -> list[tuple[str, str]]:
+    return [("load_id", "bigint"), *((c.name, c.type) for c in raw_columns(table))]
+
+
+def create_statements(dialect: str) -> list[str]:
+    """Idempotent DDL for every schema, table and view the loader writes to."""
+    statements = ["create schema if not exists meta", "create schema if not exists raw"]
+    for name, columns in META_TABLES.items():
+        statements.append(_create_table(f"meta.{name}", columns, dialect))
+    for table in TABLES:
+        statements.append(_create_table(f"raw.{table.name}", raw_table_columns(table), dialect))
+    # The load staging reads: the export with the latest snapshot (latest load if tied).
+    statements.append(
+        "create or replace view meta.latest_load as select load_id, snapshot_date from meta.loads "
+        "order by snapshot_date desc, load_id desc limit 1"
+    )
+    return statements
+
+
+def _create_table(name: str, columns: list[tuple[str, str]], dialect: str) -> str:
+    body = ", ".join(f'"{column}" {column_type(kind, dialect)}' for column, kind in columns)
+    return f"create table if not exists {name} ({body})"

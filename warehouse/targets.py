@@ -1,0 +1,184 @@
+"""Committing a prepared load into the warehouse, atomically, on DuckDB or PostgreSQL.
+
+Ingestion prepares everything outside the warehouse (validated rows as Parquet files); the
+target then writes it in one transaction: the load log row, every raw table, the quarantine
+and the per-file reconciliation. A failure, or a process killed half-way, leaves the
+warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from emis.settings import Settings
+from ingestion.contract import TABLES_BY_NAME
+from warehouse.schema import META_TABLES, create_statements, raw_table_columns
+
+
+@dataclass
+class PreparedLoad:
+    """One export, checked and shaped, waiting to be committed."""
+
+    fingerprint: str
+    source: str
+    exported_at: str
+    snapshot_date: dt.date
+    academic_year: str
+    export_path: str
+    rows_declared: int
+    rows_loaded: int
+    rows_quarantined: int
+    seconds: float
+    files: list[dict] = field(default_factory=list)  # rows of meta.load_files, no load_id
+    raw_parquet: dict[str, Path] = field(default_factory=dict)  # table -> validated rows
+    quarantine_parquet: list[Path] = field(default_factory=list)
+
+    def load_row(self, load_id: int, loaded_at: dt.datetime) -> list:
+        return [
+            load_id, self.fingerprint, self.source, self.exported_at, self.snapshot_date,
+            self.academic_year, self.export_path, loaded_at, self.rows_declared,
+            self.rows_loaded, self.rows_quarantined, self.seconds,
+        ]  # fmt: skip
+
+
+class DuckDBTarget:
+    dialect = "duckdb"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def find_load(self, fingerprint: str) -> int | None:
+        if not self.path.exists():
+            return None
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            exists = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'meta' and table_name = 'loads'"
+            ).fetchall()[0][0]
+            if not exists:
+                return None
+            rows = con.execute(
+                "select load_id from meta.loads where export_fingerprint = ?", [fingerprint]
+            ).fetchall()
+        return rows[0][0] if rows else None
+
+    def commit(self, load: PreparedLoad) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach '{self.path}' as warehouse")
+            con.execute("use warehouse")
+            con.execute("begin transaction")
+            for statement in create_statements(self.dialect):
+                con.execute(statement)
+            load_id = con.execute(
+                "select coalesce(max(load_id), 0) + 1 from meta.loads"
+            ).fetchall()[0][0]
+            _insert(con, "meta.loads", load.load_row(load_id, _now()))
+            for row in load.files:
+                _insert(con, "meta.load_files", [load_id, *row.values()])
+            for table, path in load.raw_parquet.items():
+                columns = ", ".join(
+                    f'"{name}"' for name, _ in raw_table_columns(TABLES_BY_NAME[table])
+                )
+                con.execute(
+                    f"insert into raw.{table} ({columns}) "
+                    f"select {load_id}, * from read_parquet('{path}')"
+                )
+            for path in load.quarantine_parquet:
+                con.execute(
+                    f"insert into meta.quarantine select {load_id}, * from read_parquet('{path}')"
+                )
+            con.execute("commit")
+            return load_id
+        finally:
+            con.close()  # before the commit, closing rolls the whole load back
+
+
+class PostgresTarget:
+    dialect = "postgres"
+
+    def __init__(self, dsn: str):
+        self.dsn = dsn
+
+    def _connect(self):
+        import psycopg
+
+        return psycopg.connect(self.dsn)
+
+    def find_load(self, fingerprint: str) -> int | None:
+        with self._connect() as conn:
+            exists = conn.execute("select to_regclass('meta.loads') is not null").fetchall()[0][0]
+            if not exists:
+                return None
+            rows = conn.execute(
+                "select load_id from meta.loads where export_fingerprint = %s", [fingerprint]
+            ).fetchall()
+        return rows[0][0] if rows else None
+
+    def commit(self, load: PreparedLoad) -> int:
+        with self._connect() as conn, conn.transaction():
+            for statement in create_statements(self.dialect):
+                conn.execute(statement)
+            # One load at a time: the next load_id and the fingerprint check must not race.
+            conn.execute("lock table meta.loads in exclusive mode")
+            rows = conn.execute(
+                "select load_id from meta.loads where export_fingerprint = %s", [load.fingerprint]
+            ).fetchall()
+            if rows:
+                return rows[0][0]
+            load_id = conn.execute(
+                "select coalesce(max(load_id), 0) + 1 from meta.loads"
+            ).fetchall()[0][0]
+            _insert_pg(conn, "meta.loads", load.load_row(load_id, _now()))
+            for row in load.files:
+                _insert_pg(conn, "meta.load_files", [load_id, *row.values()])
+            with tempfile.TemporaryDirectory(prefix="emis-copy-") as tmp:
+                for table, path in load.raw_parquet.items():
+                    names = [name for name, _ in raw_table_columns(TABLES_BY_NAME[table])]
+                    _copy_parquet(conn, f"raw.{table}", names, path, load_id, Path(tmp))
+                names = [name for name, _ in META_TABLES["quarantine"]]
+                for path in load.quarantine_parquet:
+                    _copy_parquet(conn, "meta.quarantine", names, path, load_id, Path(tmp))
+        return load_id
+
+
+def _copy_parquet(conn, table: str, columns: list[str], parquet: Path, load_id: int, tmp: Path):
+    """COPY a Parquet file into a PostgreSQL table (DuckDB writes the CSV stream)."""
+    csv_path = tmp / "copy.csv"
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select {load_id}::bigint, * from read_parquet('{parquet}')) "
+            f"to '{csv_path}' (header false, timestampformat '%Y-%m-%d %H:%M:%S')"
+        )
+    names = ", ".join(f'"{name}"' for name in columns)
+    statement = f"copy {table} ({names}) from stdin (format csv)"
+    with conn.cursor() as cursor, cursor.copy(statement) as copy, csv_path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            copy.write(chunk)
+    csv_path.unlink()
+
+
+def _insert(con, table: str, values: list) -> None:
+    placeholders = ", ".join("?" for _ in values)
+    con.execute(f"insert into {table} values ({placeholders})", values)
+
+
+def _insert_pg(conn, table: str, values: list) -> None:
+    placeholders = ", ".join("%s" for _ in values)
+    conn.execute(f"insert into {table} values ({placeholders})", values)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def open_target(settings: Settings) -> DuckDBTarget | PostgresTarget:
+    if settings.is_postgres:
+        return PostgresTarget(settings.warehouse)
+    return DuckDBTarget(settings.warehouse_path)
