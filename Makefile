@@ -15,13 +15,17 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: venv
-	$(BIN)/emis generate --scale tiny --seed 1 --year 2025 --out $(DEMO)/export --force
+	$(BIN)/emis generate --scale tiny --seed 1 --year 2025 --out $(DEMO)/export --force --quiet
+	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis ingest $(DEMO)/export
 	@echo
-	@echo "The demo export is in $(DEMO)/export: eleven register files and manifest.json."
-	@echo "The defects planted on purpose (the quality checks' ground truth) are in"
-	@echo "$(DEMO)/export/defects.csv. Look at it with DuckDB, for example:"
-	@echo "  $(BIN)/python -c 'import duckdb; duckdb.sql(\"select level, event_type, count(*) as events from \\\"$(DEMO)/export/enrolments.csv\\\" group by all order by all\").show()'"
-	@echo "How the data is made: docs/synthetic-data.md. Next in the pipeline: emis ingest (not built yet)."
+	@echo "Where to look:"
+	@echo "  $(DEMO)/export/             a synthetic register export (manifest.json, eleven files)"
+	@echo "  $(DEMO)/export/defects.csv  the defects planted on purpose (ground truth for quality checks)"
+	@echo "  $(DEMO)/warehouse.duckdb    the warehouse: raw.* (no personal data), meta.loads,"
+	@echo "                              meta.load_files, meta.quarantine (rows that broke the contract)"
+	@echo "Query it, e.g.:"
+	@echo "  $(BIN)/python -c 'import duckdb; duckdb.connect(\"$(DEMO)/warehouse.duckdb\", read_only=True).sql(\"select file_name, line_number, record_id, column_name, rule, value from meta.quarantine\").show()'"
+	@echo "Docs: docs/synthetic-data.md, docs/ingestion.md. Next in the pipeline: emis build (dbt; not built yet)."
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -2,7 +2,8 @@
 
 Each stage runs as its own `emis` subprocess, so its peak memory (max RSS) is measured alone.
 Figures are medians over ``--repeat`` runs. Not part of the test suite: nothing here passes
-or fails, it reports.
+or fails, it reports. ``--postgres`` runs the warehouse stages on a throwaway PostgreSQL
+cluster too (local server binaries) and prints the ratio to DuckDB.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +30,25 @@ class Measurement:
     peak_mib: float
 
 
-def measure(command: list[str]) -> Measurement:
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    runs: list[Measurement]
+    rows: int
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def peak_mib(self) -> float:
+        return statistics.median(run.peak_mib for run in self.runs)
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> Measurement:
     """Run ``command`` to completion; its wall time and its own peak resident memory."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(process.pid, 0)  # wait4: this child's own rusage
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
@@ -43,28 +61,52 @@ def export_rows(export: Path) -> int:
     return sum(entry["rows"] for entry in manifest["files"].values())
 
 
-def bench_generate(args: argparse.Namespace) -> list[Measurement]:
-    out = args.work / f"{args.scale}-seed{args.seed}"
+def bench_generate(args: argparse.Namespace, export: Path) -> Stage:
     command = [*EMIS, "generate", "--scale", args.scale, "--seed", str(args.seed),
-               "--year", "2025", "--out", str(out), "--force", "--quiet"]  # fmt: skip
-    runs = [measure(command) for _ in range(args.repeat)]
-    size = sum(path.stat().st_size for path in out.iterdir()) / 2**20
-    rows = export_rows(out)
-    print_table(
-        [("generate", runs, rows)],
-        note=f"export: {out} — {rows:,} rows in 11 files, {size:,.0f} MiB",
-    )
-    return runs
+               "--year", "2025", "--out", str(export), "--force", "--quiet"]  # fmt: skip
+    return Stage("generate", [measure(command) for _ in range(args.repeat)], export_rows(export))
 
 
-def print_table(stages, note: str = "") -> None:
-    print(f"{'stage':<12} {'runs':>4} {'wall s (median)':>16} {'peak MiB':>9} {'rows/s':>12}")
-    for name, runs, rows in stages:
-        seconds = statistics.median(run.seconds for run in runs)
-        peak = statistics.median(run.peak_mib for run in runs)
-        print(f"{name:<12} {len(runs):>4} {seconds:>16.1f} {peak:>9,.0f} {rows / seconds:>12,.0f}")
-    if note:
-        print(note)
+def bench_ingest(args, export: Path, name: str, fresh_warehouse) -> Stage:
+    """Load ``export`` into a fresh warehouse per run (``fresh_warehouse()`` -> environment)."""
+    runs = []
+    for _ in range(args.repeat):
+        env = os.environ | fresh_warehouse()
+        runs.append(measure([*EMIS, "ingest", "--quiet", str(export)], env))
+    return Stage(name, runs, export_rows(export))
+
+
+def duckdb_warehouses(work: Path):
+    def fresh() -> dict[str, str]:
+        home = work / "home-duckdb"
+        shutil.rmtree(home, ignore_errors=True)
+        return {"EMIS_HOME": str(home), "EMIS_WAREHOUSE": str(home / "warehouse.duckdb")}
+
+    return fresh
+
+
+def postgres_warehouses(work: Path, stack: ExitStack):
+    from tests.postgres import ThrowawayCluster, create_database
+
+    cluster = stack.enter_context(ThrowawayCluster())
+    counter = iter(range(1_000_000))
+
+    def fresh() -> dict[str, str]:
+        home = work / "home-postgres"
+        shutil.rmtree(home, ignore_errors=True)
+        dsn = create_database(cluster.dsn, f"bench_{next(counter)}")
+        return {"EMIS_HOME": str(home), "EMIS_WAREHOUSE": dsn}
+
+    return fresh
+
+
+def print_table(stages: list[Stage]) -> None:
+    print(f"{'stage':<18} {'runs':>4} {'wall s (median)':>16} {'peak MiB':>9} {'rows/s':>12}")
+    for stage in stages:
+        print(
+            f"{stage.name:<18} {len(stage.runs):>4} {stage.seconds:>16.1f} "
+            f"{stage.peak_mib:>9,.0f} {stage.rows / stage.seconds:>12,.0f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,13 +115,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="runs per stage (median reported)")
     parser.add_argument("--work", type=Path, default=Path("var/bench"), help="where exports go")
+    parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
+    parser.add_argument(
+        "--stages", default="generate,ingest", help="comma-separated: generate, ingest"
+    )
     args = parser.parse_args(argv)
+    args.work = args.work.absolute()
     args.work.mkdir(parents=True, exist_ok=True)
+    stages_wanted = set(args.stages.split(","))
+    export = args.work / f"{args.scale}-seed{args.seed}"
     print(
         f"benchmark: scale {args.scale}, seed {args.seed}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}, {args.repeat} run(s) per stage"
     )
-    bench_generate(args)
+    stages = []
+    if "generate" in stages_wanted or not (export / "manifest.json").exists():
+        stages.append(bench_generate(args, export))
+    with ExitStack() as stack:
+        if "ingest" in stages_wanted:
+            stages.append(bench_ingest(args, export, "ingest duckdb", duckdb_warehouses(args.work)))
+            if args.postgres:
+                fresh = postgres_warehouses(args.work, stack)
+                stages.append(bench_ingest(args, export, "ingest postgres", fresh))
+    print_table(stages)
+    by_name = {stage.name: stage for stage in stages}
+    if "ingest postgres" in by_name:
+        ratio = by_name["ingest postgres"].seconds / by_name["ingest duckdb"].seconds
+        print(f"PostgreSQL / DuckDB ingest time: {ratio:.1f}x")
+    size = sum(path.stat().st_size for path in export.iterdir()) / 2**20
+    print(f"export: {export} ({export_rows(export):,} rows, {size:,.0f} MiB)")
     return 0
 
 

@@ -7,7 +7,6 @@ so a folder named like an export is always a complete one.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ from tqdm import tqdm
 from emis import __version__
 from emis.reference import school_calendar, school_days
 from ingestion.contract import MANIFEST_FILE, SCHOOL_LEVELS, TABLES_BY_NAME, Table
+from ingestion.manifest import sha256_of
 from ingestion.synthetic import activity
 from ingestion.synthetic.defects import plant_defects
 from ingestion.synthetic.infrastructure import make_infrastructure
@@ -319,14 +319,6 @@ def _count_rows(path: Path) -> int:
     """Data rows of a CSV we wrote (no embedded newlines in these files): lines minus header."""
     with path.open("rb") as handle:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b"")) - 1
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 24), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_manifest(out: Path, rows: dict[str, int], cal: Calendar, scale: str, seed: int) -> None:
