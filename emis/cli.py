@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from emis import info
     from ingestion import cli as ingestion_cli
     from ingestion.synthetic import cli as synthetic_cli
+    from warehouse import cli as warehouse_cli
 
     parser = argparse.ArgumentParser(
         prog="emis",
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"emis {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for area in (synthetic_cli, ingestion_cli, info):
+    for area in (synthetic_cli, ingestion_cli, warehouse_cli, info):
         area.register(subparsers)
     return parser
 

@@ -1,0 +1,27 @@
+-- Grain: one row per employment of an employee in a position at an organization.
+with source as (
+    select * from {{ source('emis_raw', 'staff_assignments') }}
+),
+
+latest_load as (
+    select load_id from {{ source('emis_meta', 'latest_load') }}
+),
+
+final as (
+    select
+        source.assignment_id,
+        source.staff_id,
+        source.org_id as organization_id,
+        source.position,
+        source.staff_category,
+        source.rate as fte_rate,
+        source.start_date,
+        source.end_date,
+        source.is_primary_job,
+        source.recorded_at,
+        source.load_id
+    from source
+    inner join latest_load on source.load_id = latest_load.load_id
+)
+
+select * from final

@@ -1,0 +1,40 @@
+"""`emis build`: run the dbt project (staging → intermediate → marts, with its tests)."""
+
+from __future__ import annotations
+
+import argparse
+
+from emis.errors import UserError
+from emis.settings import load_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "build",
+        help="build the warehouse models and run their tests (dbt build)",
+        description=(
+            "Run the dbt project against the warehouse named by EMIS_WAREHOUSE: seeds "
+            "(classifiers, indicator metadata), staging views of the latest load, intermediate "
+            "tables and the marts (observations), with every dbt test. Prints each model's and "
+            "test's status and time."
+        ),
+    )
+    parser.add_argument(
+        "--select", help="dbt node selection, e.g. 'observations+' (default: everything)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from warehouse.dbt_runner import run_dbt
+
+    extra = ("--select", args.select) if args.select else ()
+    result = run_dbt(load_settings(), "build", *extra)
+    for node in result.nodes:
+        print(f"  {node.status:<8} {node.resource_type:<10} {node.name:<60} {node.seconds:6.2f}s")
+    failed = [node for node in result.nodes if node.status in ("error", "fail")]
+    total = sum(node.seconds for node in result.nodes)
+    print(f"{len(result.nodes)} nodes, {len(failed)} failed, {total:.1f}s in nodes")
+    if not result.success:
+        raise UserError(result.error or f"{len(failed)} node(s) failed: {failed[0].name}")
+    return 0

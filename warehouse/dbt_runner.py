@@ -1,0 +1,121 @@
+"""Running the dbt project against the configured warehouse, programmatically (dbtRunner).
+
+The profile is written from the platform's settings into ``$EMIS_HOME/dbt/``, with dbt's
+target and log folders beside it, so the repository stays clean and two homes never share
+build state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from emis.reference import REPO_ROOT
+from emis.settings import Settings
+
+PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    name: str
+    resource_type: str  # model, seed, test, unit_test, snapshot
+    status: str  # success, error, pass, fail, warn, skipped
+    seconds: float
+    message: str | None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    success: bool
+    nodes: tuple[NodeResult, ...]
+    error: str | None = None
+
+
+def profile_yaml(settings: Settings, threads: int = 2) -> str:
+    """A dbt profile named ``emis`` pointing at the warehouse of ``settings``."""
+    if settings.is_postgres:
+        url = urlparse(settings.warehouse)
+        output = {
+            "type": "postgres",
+            "host": url.hostname or "localhost",
+            "port": url.port or 5432,
+            "user": unquote(url.username or "postgres"),
+            "password": unquote(url.password or ""),
+            "dbname": url.path.lstrip("/") or "postgres",
+            "schema": "public",
+            "threads": threads,
+        }
+        target = "postgres"
+    else:
+        output = {
+            "type": "duckdb",
+            "path": str(settings.warehouse_path),
+            "threads": threads,
+            "settings": {"memory_limit": "3GB", "preserve_insertion_order": False},
+        }
+        target = "duckdb"
+    lines = ["emis:", f"  target: {target}", "  outputs:", f"    {target}:"]
+    lines += [
+        f"      {key}: {_yaml_scalar(value)}" for key, value in output.items() if key != "settings"
+    ]
+    if "settings" in output:
+        lines.append("      settings:")
+        lines += [f"        {key}: {_yaml_scalar(v)}" for key, v in output["settings"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dbt_home(settings: Settings) -> Path:
+    return settings.home / "dbt"
+
+
+def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
+    home = dbt_home(settings)
+    home.mkdir(parents=True, exist_ok=True)
+    profiles = home / "profiles.yml"
+    profiles.write_text(profile_yaml(settings))
+    profiles.chmod(0o600)  # it may hold a PostgreSQL password
+    return [
+        command,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(home),
+        "--target-path", str(home / "target"),
+        "--log-path", str(home / "logs"),
+        *extra,
+    ]  # fmt: skip
+
+
+def run_dbt(settings: Settings, command: str = "build", *extra: str) -> BuildResult:
+    """Run a dbt command; each node's status and time, or the error that stopped dbt."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke([*dbt_args(settings, command, *extra), "--quiet"])
+    nodes = []
+    for node_result in getattr(result.result, "results", None) or []:
+        node = node_result.node
+        nodes.append(
+            NodeResult(
+                name=node.name,
+                resource_type=str(node.resource_type),
+                status=str(node_result.status),
+                seconds=float(node_result.execution_time or 0.0),
+                message=node_result.message,
+            )
+        )
+    error = None if result.success else _first_line(result.exception) or "dbt reported failures"
+    return BuildResult(bool(result.success), tuple(nodes), error)
+
+
+def _first_line(exception) -> str | None:
+    if exception is None:
+        return None
+    return str(exception).strip().splitlines()[0][:300]
