@@ -98,7 +98,10 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> BuildRes
     """Run a dbt command; each node's status and time, or the error that stopped dbt."""
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke([*dbt_args(settings, command, *extra), "--quiet"])
+    try:
+        result = dbtRunner().invoke([*dbt_args(settings, command, *extra), "--quiet"])
+    finally:
+        _release_duckdb_file()
     nodes = []
     for node_result in getattr(result.result, "results", None) or []:
         node = node_result.node
@@ -119,3 +122,20 @@ def _first_line(exception) -> str | None:
     if exception is None:
         return None
     return str(exception).strip().splitlines()[0][:300]
+
+
+def _release_duckdb_file() -> None:
+    """Close the DuckDB file dbt-duckdb keeps open in this process after a run.
+
+    A DuckDB file admits one writer, or readers of one configuration; the adapter's cached
+    environment would otherwise block every later connection from this process (a quality
+    check, a test) until exit. dbt-duckdb offers no public call for it (1.11).
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
