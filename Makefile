@@ -33,6 +33,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models
 
 bench: venv
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

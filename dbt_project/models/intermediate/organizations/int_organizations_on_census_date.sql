@@ -37,7 +37,10 @@ final as (
         on organizations.organization_type = organization_types.organization_type
     inner join territories on organizations.district_code = territories.district_code
     where
-        (organizations.opened_date is null or organizations.opened_date <= reference_dates.census_date)
+        (
+            organizations.opened_date is null
+            or organizations.opened_date <= reference_dates.census_date
+        )
         and (
             organizations.organization_status = 'active'
             or organizations.closed_date > reference_dates.census_date

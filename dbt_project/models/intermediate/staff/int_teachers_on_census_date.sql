@@ -64,8 +64,9 @@ final as (
         organizations.census_date
     from per_organization
     inner join organizations
-        on per_organization.organization_id = organizations.organization_id
-        and per_organization.academic_year = organizations.academic_year
+        on
+            per_organization.organization_id = organizations.organization_id
+            and per_organization.academic_year = organizations.academic_year
     inner join staff on per_organization.staff_id = staff.staff_id
 )
 
