@@ -202,15 +202,17 @@ def _pin_and_age_defects(rng, reg, snapshot: dt.date) -> dict[str, np.ndarray]:
     planted: dict[str, np.ndarray] = {}
     start = 0
     pin = students["pin"].to_numpy(dtype=object).copy()
+    taken = {p for p in pin if isinstance(p, str)}
+    breakers = {
+        "invalid_pin": lambda p, i: p[:13] if i % 2 else p[:9] + "O" + p[10:],
+        "pin_sex_mismatch": lambda p, i: ("2" if p[0] == "1" else "1") + p[1:],
+        "pin_birth_date_mismatch": lambda p, i: p[:1] + f"{(int(p[1:3]) % 28) + 1:02d}" + p[3:],
+    }
     for kind, n in zip(kinds, counts, strict=True):
         rows = order[start : start + n]
         start += n
-        if kind == "invalid_pin":
-            pin[rows] = [p[:13] if i % 2 else p[:9] + "O" + p[10:] for i, p in enumerate(pin[rows])]
-        elif kind == "pin_sex_mismatch":
-            pin[rows] = [("2" if p[0] == "1" else "1") + p[1:] for p in pin[rows]]
-        else:
-            pin[rows] = [p[:1] + f"{(int(p[1:3]) % 28) + 1:02d}" + p[3:] for p in pin[rows]]
+        for i, row in enumerate(rows):
+            pin[row] = _unused_pin(pin[row], breakers[kind](pin[row], i), taken)
         planted[kind] = students["student_no"].to_numpy()[rows]
     # Impossible ages for the grade: a pupil of grade 5+ born four years ago, PIN in agreement.
     school_members = reg.members.merge(reg.classes[["class_no", "grade", "level"]], on="class_no")
@@ -228,10 +230,25 @@ def _pin_and_age_defects(rng, reg, snapshot: dt.date) -> dict[str, np.ndarray]:
     for row in rows:
         if isinstance(pin[row], str):
             day = pd.Timestamp(birth[row])
-            pin[row] = pin[row][0] + day.strftime("%d%m%Y") + pin[row][9:]
+            pin[row] = _unused_pin(
+                pin[row], pin[row][0] + day.strftime("%d%m%Y") + pin[row][9:], taken
+            )
     students["pin"] = pin
     planted["age_grade_mismatch"] = students["student_no"].to_numpy()[rows]
     return planted
+
+
+def _unused_pin(old: str, new: str, taken: set[str]) -> str:
+    """``new``, its sequence digits moved on if another person holds it: a changed PIN must
+    not make two people share one (that is a different defect, planted on purpose)."""
+    step = 0
+    candidate = new
+    while candidate in taken and candidate != old:
+        step += 1
+        candidate = new[:-5] + f"{(int(new[-5:]) + step) % 100_000:05d}"
+    taken.discard(old)
+    taken.add(candidate)
+    return candidate
 
 
 def _unmarked_days(rng, reg, snapshot: dt.date):

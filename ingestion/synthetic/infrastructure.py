@@ -58,7 +58,11 @@ def _survey(rng, orgs: pd.DataFrame, survey_date: np.datetime64) -> pd.DataFrame
             "has_handwashing": rng.random(n) < np.where(rural, 0.6, 0.9),
             "has_internet": has_internet,
             "internet_mbps": np.where(has_internet, mbps, np.nan),
-            "computers_for_teaching": np.round(learners / rng.uniform(15, 40, n)).astype("int64"),
+            "computers_for_teaching": np.where(
+                rng.random(n) < np.where(rural, 0.15, 0.02),  # some rural schools have none
+                0,
+                np.round(learners / rng.uniform(15, 40, n)),
+            ).astype("int64"),
             "has_ramp": rng.random(n) < np.where(rural, 0.12, 0.35),
             "has_canteen": rng.random(n) < 0.6,
             "has_gym": rng.random(n) < np.where(rural, 0.45, 0.75),

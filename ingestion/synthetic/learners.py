@@ -272,7 +272,8 @@ def _leavers(rng, current: pd.DataFrame, cal: Calendar) -> pd.DataFrame:
     leavers["sex"] = np.where(
         rng.random(len(leavers)) < leavers["sector"].map(FEMALE_SHARE).to_numpy(), "F", "M"
     )
-    leavers["birth_date"] = leavers["birth_date"].to_numpy() - 365  # a year older than their peers
+    # A year older than their peers (numpy: pandas may hold seconds, so the unit is explicit).
+    leavers["birth_date"] = leavers["birth_date"].to_numpy() - np.timedelta64(365, "D")
     return leavers
 
 

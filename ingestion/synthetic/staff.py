@@ -151,7 +151,8 @@ def _assignments(rng, positions, staff, orgs, today) -> pd.DataFrame:
     position = positions["position"].to_numpy()
     teaching = pd.Series(position).map(CATEGORY).eq("teaching").to_numpy()
     rate = np.where(teaching, choice(rng, {str(k): v for k, v in TEACHER_RATES.items()}, n), "1.0")
-    earliest = np.maximum(staff["birth_date"].to_numpy() + 21 * 365, np.datetime64("1985-01-01"))
+    born = staff["birth_date"].to_numpy().astype("datetime64[D]")
+    earliest = np.maximum(born + 21 * 365, np.datetime64("1985-01-01"))
     span = np.maximum((today - 30 - earliest).astype("int64"), 1)
     start = earliest + (rng.random(n) * span).astype("int64")
     main = pd.DataFrame(

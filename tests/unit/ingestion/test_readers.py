@@ -320,11 +320,20 @@ def test_row_number_follows_file_order_on_a_large_file(con, tmp_path):
         )
     con.execute("SET threads = 4")
     position = "CAST(substr(student_id, 4) AS BIGINT)"
-    # The check is not vacuous: read without insertion order, this file comes back shuffled.
+    # The check is not vacuous: read without insertion order, this file comes back shuffled
+    # (a busy machine may schedule the scanners in order once; one shuffled read suffices).
     con.execute("SET preserve_insertion_order = false")
-    con.execute(f"CREATE TEMP TABLE shuffled AS SELECT * FROM read_csv('{path}', header = true)")
-    shuffled = f"SELECT count(*) FROM shuffled WHERE {position} <> rowid + 1"
-    assert con.execute(shuffled).fetchall() != [(0,)]
+    shuffled_reads = 0
+    for _ in range(10):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE shuffled AS "
+            f"SELECT * FROM read_csv('{path}', header = true)"
+        )
+        shuffled = f"SELECT count(*) FROM shuffled WHERE {position} <> rowid + 1"
+        shuffled_reads += con.execute(shuffled).fetchall() != [(0,)]
+        if shuffled_reads:
+            break
+    assert shuffled_reads
 
     assert _stage(con, path, GRADES).rows == n
     mismatched = f"SELECT count(*) FROM staged WHERE {position} <> row_number"
