@@ -77,8 +77,9 @@ population_parts as (
         population.population_count as population
     from population
     inner join school_ages
-        on population.age between school_ages.entry_age
-        and school_ages.entry_age + school_ages.duration_years - 1
+        on
+            population.age between school_ages.entry_age
+            and school_ages.entry_age + school_ages.duration_years - 1
 ),
 
 final as (

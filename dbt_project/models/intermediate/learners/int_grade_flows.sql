@@ -26,7 +26,7 @@ pupils as (
         next_year.census_date as next_census_date
     from learners
     inner join reference_dates as this_year on learners.academic_year = this_year.academic_year
-    inner join reference_dates as next_year on next_year.start_year = this_year.start_year + 1
+    inner join reference_dates as next_year on this_year.start_year + 1 = next_year.start_year
     where learners.level in ('primary', 'basic', 'secondary')
 ),
 
@@ -43,8 +43,8 @@ exits_between as (
     inner join events
         on
             pupils.student_id = events.student_id
-            and events.event_date > pupils.census_date
-            and events.event_date <= pupils.next_census_date
+            and pupils.census_date < events.event_date
+            and pupils.next_census_date >= events.event_date
     where events.event_type in ('graduation', 'dropout', 'transfer_out')
 ),
 

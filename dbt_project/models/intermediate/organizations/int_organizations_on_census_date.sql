@@ -19,6 +19,7 @@ territories as (
 final as (
     select
         reference_dates.academic_year,
+        reference_dates.start_year,
         organizations.organization_id,
         organizations.district_code,
         territories.oblast_code,

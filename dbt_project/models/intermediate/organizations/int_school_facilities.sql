@@ -29,8 +29,8 @@ surveys_in_year as (
     inner join organizations
         on
             surveys.organization_id = organizations.organization_id
-            and surveys.survey_date >= make_date(cast(left(organizations.academic_year, 4) as integer), 9, 1)
-            and surveys.survey_date < make_date(cast(left(organizations.academic_year, 4) as integer) + 1, 9, 1)
+            and surveys.survey_date >= make_date(organizations.start_year, 9, 1)
+            and surveys.survey_date < make_date(organizations.start_year + 1, 9, 1)
 ),
 
 final as (

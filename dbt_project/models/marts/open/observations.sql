@@ -115,7 +115,7 @@ cubes as (
     ) }}
 
     {% for indicator_id, numerator in enrolment_ratios.items() %}
-    union all
+        union all
 
     {{ observation_cube(
         indicator_id,
@@ -214,7 +214,7 @@ cubes as (
     ) }}
 
     {% for indicator_id, column in facilities.items() %}
-    union all
+        union all
 
     {{ observation_cube(
         indicator_id,
@@ -229,7 +229,7 @@ cubes as (
     {% endfor %}
 
     {% for indicator_id, outcome in flows.items() %}
-    union all
+        union all
 
     {{ observation_cube(
         indicator_id,
