@@ -17,15 +17,19 @@ $(VENV)/.installed: pyproject.toml
 demo: venv
 	$(BIN)/emis generate --scale tiny --seed 1 --year 2025 --out $(DEMO)/export --force --quiet
 	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis ingest $(DEMO)/export
+	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis build | tail -n 3
 	@echo
 	@echo "Where to look:"
 	@echo "  $(DEMO)/export/             a synthetic register export (manifest.json, eleven files)"
 	@echo "  $(DEMO)/export/defects.csv  the defects planted on purpose (ground truth for quality checks)"
 	@echo "  $(DEMO)/warehouse.duckdb    the warehouse: raw.* (no personal data), meta.loads,"
-	@echo "                              meta.load_files, meta.quarantine (rows that broke the contract)"
+	@echo "                              meta.load_files, meta.quarantine (rows that broke the contract),"
+	@echo "                              marts_open.observations (the open indicators, with all totals)"
 	@echo "Query it, e.g.:"
 	@echo "  $(BIN)/python -c 'import duckdb; duckdb.connect(\"$(DEMO)/warehouse.duckdb\", read_only=True).sql(\"select file_name, line_number, record_id, column_name, rule, value from meta.quarantine\").show()'"
-	@echo "Docs: docs/synthetic-data.md, docs/ingestion.md. Next in the pipeline: emis build (dbt; not built yet)."
+	@echo "National figures of the demo (EMIS_HOME=$(DEMO) $(BIN)/emis indicators):"
+	@EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis indicators
+	@echo "Docs: docs/synthetic-data.md, docs/ingestion.md, docs/warehouse.md. Next: quality checks, releases, portal."
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

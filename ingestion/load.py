@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-import logging
+import os
 import shutil
 import tempfile
 import time
@@ -29,8 +29,6 @@ from ingestion.manifest import Manifest, locate_files, read_manifest, verify_che
 from ingestion.readers import FileError, StagedFile, stage_file
 from ingestion.rules import q, rules_for
 from warehouse.targets import PreparedLoad, open_target
-
-log = logging.getLogger(__name__)
 
 # Parents before children, so references are checked against rows that were loaded.
 LOAD_ORDER = (
@@ -88,9 +86,8 @@ def ingest(export_dir: Path, settings: Settings, progress=None) -> LoadResult:
     existing = target.find_load(manifest.fingerprint)
     if existing is not None:
         return LoadResult(existing, True, (), time.perf_counter() - started)
-    work_root = settings.home / "tmp"
-    work_root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="load-", dir=work_root))
+    target.check_writable()
+    work = _work_dir(settings.home / "tmp")
     try:
         prepared, summaries = prepare(export_dir, manifest, files, settings, work, progress)
         prepared.seconds = round(time.perf_counter() - started, 3)
@@ -98,6 +95,26 @@ def ingest(export_dir: Path, settings: Settings, progress=None) -> LoadResult:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return LoadResult(load_id, False, tuple(summaries), time.perf_counter() - started)
+
+
+def _work_dir(root: Path) -> Path:
+    """A private folder for this load; folders of loads whose process died are removed."""
+    root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob("load-*"):
+        pid = stale.name.split("-")[1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"load-{os.getpid()}-", dir=root))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def prepare(export_dir, manifest: Manifest, files: dict[Table, Path], settings, work, progress):
@@ -119,6 +136,9 @@ def prepare(export_dir, manifest: Manifest, files: dict[Table, Path], settings, 
     )
     summaries: list[FileSummary] = []
     with duckdb.connect(config=config) as con:
+        # Timestamps without an offset are read as UTC, whatever the machine's time zone (set
+        # after connecting: the time-zone extension loads only once the database is open).
+        con.execute("set TimeZone = 'UTC'")
         for name in LOAD_ORDER:
             if name not in by_name:
                 continue
@@ -216,7 +236,8 @@ def find_problems(con, table: Table, manifest: Manifest, present: set[str]) -> l
             insert into problems
             select s.row_number, '{column.name}', 'reference'
             from staged as s
-            anti join keys_{parent} as k on k.{q(parent_column)} = s.{q(column.name)}
+            anti join keys_{parent}__{parent_column} as k
+                on k.{q(parent_column)} = s.{q(column.name)}
             where s.{q(column.name)} is not null
             """
         )
@@ -246,8 +267,12 @@ def write_quarantine(con, table: Table, file_name: str, path: Path) -> None:
     record_id = (
         f"concat_ws('|', {', '.join('s.' + q(k) for k in table.key)})" if table.key else "null"
     )
+    # A person register's row may carry personal data in any column (a name typed into a code
+    # field): show none of its values, only where it is and which rule it breaks.
+    is_person_register = any(column.personal for column in table.columns)
     value_cases = " ".join(
-        f"when '{column.name}' then {literal_mask(column)}" for column in table.columns
+        f"when '{column.name}' then {literal_mask(column, is_person_register)}"
+        for column in table.columns
     )
     con.execute(
         f"""
@@ -266,8 +291,8 @@ def write_quarantine(con, table: Table, file_name: str, path: Path) -> None:
     )
 
 
-def literal_mask(column) -> str:
-    if column.personal:
+def literal_mask(column, mask_all: bool = False) -> str:
+    if column.personal or mask_all:
         return f"case when s.{q(column.name)} is not null then '{MASK}' end"
     return f"s.{q(column.name)}"
 
@@ -283,7 +308,7 @@ def keep_keys(con, table: Table) -> None:
     for column in referenced:
         con.execute(
             f"""
-            create or replace temp table keys_{table.name} as
+            create or replace temp table keys_{table.name}__{column} as
             select distinct {q(column)} from staged
             where row_number not in (select row_number from problems)
             """

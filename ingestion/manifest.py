@@ -41,11 +41,17 @@ class Manifest:
 
     @property
     def fingerprint(self) -> str:
-        """Identifies the export's content: the same files give the same fingerprint."""
+        """Identifies the export: the same files, declared alike, give the same fingerprint.
+
+        Declared row counts are part of it, so a manifest that disagrees with files loaded
+        before is a new export (and fails reconciliation), not "already loaded".
+        """
         canonical = json.dumps(
             {
                 "snapshot_date": self.snapshot_date.isoformat(),
-                "files": {name: entry.sha256 for name, entry in sorted(self.files.items())},
+                "files": {
+                    name: [entry.sha256, entry.rows] for name, entry in sorted(self.files.items())
+                },
             },
             sort_keys=True,
         )

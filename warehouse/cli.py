@@ -24,6 +24,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.set_defaults(handler=run)
 
+    headlines = subparsers.add_parser(
+        "indicators",
+        help="print each indicator's national value from the built warehouse",
+        description="Print the national total of every indicator in marts_open.observations "
+        "for one academic year (default: the latest).",
+    )
+    headlines.add_argument("--year", help="academic year, e.g. 2025-2026")
+    headlines.set_defaults(handler=show_headlines)
+
+
+def show_headlines(args: argparse.Namespace) -> int:
+    from warehouse.read import national_headlines
+
+    rows = national_headlines(load_settings(), args.year)
+    if not rows:
+        raise UserError("no observations: run `emis build` first (or check --year)")
+    print(f"{'indicator':<32} {'year':<10} {'value':>14}  unit")
+    for indicator_id, year, value, unit in rows:
+        shown = "" if value is None else f"{float(value):,.{0 if unit == 'count' else 1}f}"
+        print(f"{indicator_id:<32} {year:<10} {shown:>14}  {unit}")
+    return 0
+
 
 def run(args: argparse.Namespace) -> int:
     from warehouse.dbt_runner import run_dbt

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from emis.errors import UserError
 from emis.settings import Settings
 from ingestion.contract import TABLES_BY_NAME
 from warehouse.schema import META_TABLES, create_statements, raw_table_columns
@@ -46,11 +47,32 @@ class PreparedLoad:
         ]  # fmt: skip
 
 
+class WarehouseBusyError(UserError):
+    """Another process holds the DuckDB file: it admits one writer, or readers alone."""
+
+
 class DuckDBTarget:
     dialect = "duckdb"
 
     def __init__(self, path: Path):
         self.path = Path(path)
+
+    def check_writable(self) -> None:
+        """Fail early, before reading an export, when another process holds the file."""
+        if self.path.exists():
+            self._open_for_writing().close()
+
+    def _open_for_writing(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach '{self.path}' as warehouse")
+        except duckdb.IOException as error:
+            con.close()
+            raise WarehouseBusyError(
+                f"{self.path}: in use by another process (DuckDB admits one writer); "
+                f"close it and load again ({str(error).splitlines()[0][:120]})"
+            ) from None
+        return con
 
     def find_load(self, fingerprint: str) -> int | None:
         if not self.path.exists():
@@ -69,9 +91,8 @@ class DuckDBTarget:
 
     def commit(self, load: PreparedLoad) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect()
+        con = self._open_for_writing()
         try:
-            con.execute(f"attach '{self.path}' as warehouse")
             con.execute("use warehouse")
             con.execute("begin transaction")
             for statement in create_statements(self.dialect):
@@ -105,6 +126,9 @@ class PostgresTarget:
 
     def __init__(self, dsn: str):
         self.dsn = dsn
+
+    def check_writable(self) -> None:
+        """PostgreSQL takes concurrent loads: they queue on the lock of meta.loads."""
 
     def _connect(self):
         import psycopg

@@ -30,7 +30,7 @@ from ingestion.synthetic.learners import Calendar, make_learners
 from ingestion.synthetic.organizations import make_organizations
 from ingestion.synthetic.persons import draw_nationality, make_persons
 from ingestion.synthetic.population import make_population
-from ingestion.synthetic.scales import district_weights, resolve_scale
+from ingestion.synthetic.scales import NATIONAL, district_weights, resolve_scale
 from ingestion.synthetic.staff import homeroom_teachers, make_staff
 
 DEFECTS_FILE = "defects.csv"  # beside the export's files, not listed in the manifest
@@ -153,7 +153,8 @@ def build_registers(rng, scale_name: str, cal: Calendar, steps) -> Registers:
     classes = learners.classes
     classes["homeroom_staff_no"] = homeroom_teachers(rng, classes, assignments, cal.current)
     enrolled = _enrolled_by_age(learners, orgs, students, cal)
-    national_share = float(weights[list(scale.district_codes)].sum())
+    # The population the scale's schools serve (`tiny` has a few schools, not whole districts).
+    national_share = scale.sizes.pupils / NATIONAL.pupils
     population = make_population(
         rng, weights[list(scale.district_codes)], national_share, enrolled, (cal.year, cal.year + 1)
     )

@@ -31,3 +31,18 @@ def test_school_days_until_a_date_exclude_it():
 def test_unknown_year_is_an_error():
     with pytest.raises(ValueError, match="no school calendar"):
         school_days("1999-2000")
+
+
+def test_every_indicator_is_documented():
+    import csv
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    seed = repo / "dbt_project" / "seeds" / "indicators.csv"
+    documented = (repo / "docs" / "warehouse.md").read_text()
+    with seed.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            assert f"`{row['indicator_id']}`" in documented, row["indicator_id"]
+            assert all(
+                row[f"name_{lang}"] and row[f"definition_{lang}"] for lang in ("en", "ru", "ky")
+            )

@@ -1,0 +1,52 @@
+"""Short-lived, read-only queries of the warehouse (DuckDB file or PostgreSQL)."""
+
+from __future__ import annotations
+
+from emis.settings import Settings
+
+TOTAL_CODES = ("_T", "_Z")
+BREAKDOWNS = (
+    "sex",
+    "level",
+    "grade",
+    "locality",
+    "ownership",
+    "language",
+    "org_type",
+    "disability",
+)
+
+
+def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of one query; the connection is opened read-only and closed at once.
+
+    ``sql`` uses ``?`` placeholders on both engines.
+    """
+    if settings.is_postgres:
+        import psycopg
+
+        with psycopg.connect(settings.warehouse) as conn:
+            conn.read_only = True
+            return conn.execute(sql.replace("?", "%s"), params or []).fetchall()
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def national_headlines(settings: Settings, academic_year: str | None = None) -> list[tuple]:
+    """(indicator_id, academic_year, value, unit): each indicator's national total."""
+    totals = " and ".join(f"{column} in ('_T', '_Z')" for column in BREAKDOWNS)
+    year = "(select max(academic_year) from marts_open.observations)"
+    rows = query(
+        settings,
+        f"""
+        select indicator_id, academic_year, value, unit
+        from marts_open.observations
+        where geographic_level = 'national' and {totals}
+          and academic_year = coalesce(?, {year})
+        order by indicator_id
+        """,
+        [academic_year],
+    )
+    return rows
