@@ -67,12 +67,21 @@ def bench_generate(args: argparse.Namespace, export: Path) -> Stage:
     return Stage("generate", [measure(command) for _ in range(args.repeat)], export_rows(export))
 
 
-def bench_ingest(args, export: Path, name: str, fresh_warehouse) -> Stage:
-    """Load ``export`` into a fresh warehouse per run (``fresh_warehouse()`` -> environment)."""
+def bench_ingest(args, export: Path, name: str, fresh_warehouse) -> tuple[Stage, dict]:
+    """Load ``export`` into a fresh warehouse per run (``fresh_warehouse()`` -> environment).
+
+    Returns the stage and the environment of the last run's warehouse, loaded.
+    """
     runs = []
     for _ in range(args.repeat):
         env = os.environ | fresh_warehouse()
         runs.append(measure([*EMIS, "ingest", "--quiet", str(export)], env))
+    return Stage(name, runs, export_rows(export)), env
+
+
+def bench_build(args, export: Path, name: str, env: dict) -> Stage:
+    """`emis build` on a loaded warehouse (models are replaced each run: runs are alike)."""
+    runs = [measure([*EMIS, "build"], env) for _ in range(args.repeat)]
     return Stage(name, runs, export_rows(export))
 
 
@@ -117,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("var/bench"), help="where exports go")
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
     parser.add_argument(
-        "--stages", default="generate,ingest", help="comma-separated: generate, ingest"
+        "--stages",
+        default="generate,ingest,build",
+        help="comma-separated: generate, ingest, build (build needs ingest)",
     )
     args = parser.parse_args(argv)
     args.work = args.work.absolute()
@@ -132,16 +143,21 @@ def main(argv: list[str] | None = None) -> int:
     if "generate" in stages_wanted or not (export / "manifest.json").exists():
         stages.append(bench_generate(args, export))
     with ExitStack() as stack:
-        if "ingest" in stages_wanted:
-            stages.append(bench_ingest(args, export, "ingest duckdb", duckdb_warehouses(args.work)))
-            if args.postgres:
-                fresh = postgres_warehouses(args.work, stack)
-                stages.append(bench_ingest(args, export, "ingest postgres", fresh))
+        engines = [("duckdb", duckdb_warehouses(args.work))]
+        if args.postgres:
+            engines.append(("postgres", postgres_warehouses(args.work, stack)))
+        for engine, fresh in engines:
+            if "ingest" in stages_wanted:
+                stage, env = bench_ingest(args, export, f"ingest {engine}", fresh)
+                stages.append(stage)
+                if "build" in stages_wanted:
+                    stages.append(bench_build(args, export, f"build {engine}", env))
     print_table(stages)
     by_name = {stage.name: stage for stage in stages}
-    if "ingest postgres" in by_name:
-        ratio = by_name["ingest postgres"].seconds / by_name["ingest duckdb"].seconds
-        print(f"PostgreSQL / DuckDB ingest time: {ratio:.1f}x")
+    for step in ("ingest", "build"):
+        if f"{step} postgres" in by_name and f"{step} duckdb" in by_name:
+            ratio = by_name[f"{step} postgres"].seconds / by_name[f"{step} duckdb"].seconds
+            print(f"PostgreSQL / DuckDB {step} time: {ratio:.1f}x")
     size = sum(path.stat().st_size for path in export.iterdir()) / 2**20
     print(f"export: {export} ({export_rows(export):,} rows, {size:,.0f} MiB)")
     return 0
