@@ -40,10 +40,11 @@ def show_headlines(args: argparse.Namespace) -> int:
     rows = national_headlines(load_settings(), args.year)
     if not rows:
         raise UserError("no observations: run `emis build` first (or check --year)")
-    print(f"{'indicator':<32} {'year':<10} {'value':>14}  unit")
-    for indicator_id, year, value, unit in rows:
-        shown = "" if value is None else f"{float(value):,.{0 if unit == 'count' else 1}f}"
-        print(f"{indicator_id:<32} {year:<10} {shown:>14}  {unit}")
+    print(f"{'indicator':<32} {'year':<10} {'as of':<10} {'value':>14}  unit")
+    for indicator_id, year, reference_date, value, unit in rows:
+        digits = 0 if unit == "count" else 2 if unit == "index" else 1
+        shown = "" if value is None else f"{float(value):,.{digits}f}"
+        print(f"{indicator_id:<32} {year:<10} {reference_date!s:<10} {shown:>14}  {unit}")
     return 0
 
 

@@ -35,17 +35,17 @@ def query(settings: Settings, sql: str, params: list | None = None) -> list[tupl
 
 
 def national_headlines(settings: Settings, academic_year: str | None = None) -> list[tuple]:
-    """(indicator_id, academic_year, value, unit): each indicator's national total."""
+    """(indicator_id, academic_year, reference_date, value, unit): national totals."""
     totals = " and ".join(f"{column} in ('_T', '_Z')" for column in BREAKDOWNS)
     year = "(select max(academic_year) from marts_open.observations)"
     rows = query(
         settings,
         f"""
-        select indicator_id, academic_year, value, unit
+        select indicator_id, academic_year, reference_date, value, unit
         from marts_open.observations
         where geographic_level = 'national' and {totals}
           and academic_year = coalesce(?, {year})
-        order by indicator_id
+        order by indicator_id, reference_date
         """,
         [academic_year],
     )

@@ -2,7 +2,12 @@
 -- numerators and denominators, at every territory level. Grades sum within their level.
 {% set dimensions = observation_dimensions() %}
 with observations as (
-    select * from {{ ref('observations') }}
+    -- Only additive indicators: an index such as the GPI does not sum.
+    select observations.*
+    from {{ ref('observations') }} as observations
+    inner join {{ ref('indicators') }} as indicators
+        on observations.indicator_id = indicators.indicator_id
+    where indicators.is_additive
 ),
 
 {% for dimension in dimensions %}
@@ -10,7 +15,7 @@ with observations as (
 {{ dimension }}_summed as (
     select
         '{{ dimension }}' as dimension,
-        indicator_id, academic_year, geographic_level, territory_code,
+        indicator_id, academic_year, reference_date, geographic_level, territory_code,
         {{ others | join(', ') }},
         sum(numerator) as numerator,
         sum(denominator) as denominator
@@ -19,7 +24,9 @@ with observations as (
         {%- if dimension == 'level' %}
         and grade in ('_T', '_Z')  -- a grade nests in its level: no total over levels by grade
         {%- endif %}
-    group by indicator_id, academic_year, geographic_level, territory_code, {{ others | join(', ') }}
+    group by
+        indicator_id, academic_year, reference_date, geographic_level, territory_code,
+        {{ others | join(', ') }}
 ),
 
 {{ dimension }}_mismatches as (
@@ -30,6 +37,7 @@ with observations as (
     left join observations as totals
         on {{ dimension }}_summed.indicator_id = totals.indicator_id
         and {{ dimension }}_summed.academic_year = totals.academic_year
+        and {{ dimension }}_summed.reference_date = totals.reference_date
         and {{ dimension }}_summed.geographic_level = totals.geographic_level
         and {{ dimension }}_summed.territory_code = totals.territory_code
         and totals.{{ dimension }} = '_T'

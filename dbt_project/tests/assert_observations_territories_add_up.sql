@@ -2,7 +2,12 @@
 -- oblasts to the republic, for every indicator and combination of breakdown codes.
 {% set dimensions = observation_dimensions() %}
 with observations as (
-    select * from {{ ref('observations') }}
+    -- Only additive indicators: an index such as the GPI does not sum.
+    select observations.*
+    from {{ ref('observations') }} as observations
+    inner join {{ ref('indicators') }} as indicators
+        on observations.indicator_id = indicators.indicator_id
+    where indicators.is_additive
 ),
 
 territories as (
@@ -27,11 +32,14 @@ parents as (
 
 children_summed as (
     select
-        indicator_id, academic_year, parent_level, parent_code, {{ dimensions | join(', ') }},
+        indicator_id, academic_year, reference_date, parent_level, parent_code,
+        {{ dimensions | join(', ') }},
         sum(numerator) as numerator,
         sum(denominator) as denominator
     from parents
-    group by indicator_id, academic_year, parent_level, parent_code, {{ dimensions | join(', ') }}
+    group by
+        indicator_id, academic_year, reference_date, parent_level, parent_code,
+        {{ dimensions | join(', ') }}
 )
 
 select children_summed.*, observations.numerator as parent_numerator
@@ -39,6 +47,7 @@ from children_summed
 left join observations
     on children_summed.indicator_id = observations.indicator_id
     and children_summed.academic_year = observations.academic_year
+    and children_summed.reference_date = observations.reference_date
     and children_summed.parent_level = observations.geographic_level
     and children_summed.parent_code = observations.territory_code
     {%- for dimension in dimensions %}

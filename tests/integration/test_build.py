@@ -21,8 +21,8 @@ CENSUS_DATE = dt.date(2025, 9, 15)
 YEAR = "2025-2026"
 OBSERVATIONS = "select * from marts_open.observations"
 ORDER = [
-    "indicator_id", "academic_year", "geographic_level", "territory_code", "sex", "level",
-    "grade", "locality", "ownership", "language", "org_type", "disability",
+    "indicator_id", "academic_year", "reference_date", "geographic_level", "territory_code",
+    "sex", "level", "grade", "locality", "ownership", "language", "org_type", "disability",
 ]  # fmt: skip
 
 
@@ -58,7 +58,7 @@ def national(observations: pd.DataFrame, indicator: str, **codes) -> pd.DataFram
         & (observations["geographic_level"] == "national")
         & (observations["academic_year"] == YEAR)
     ]
-    for dimension in ORDER[4:]:
+    for dimension in ORDER[5:]:
         wanted = [codes[dimension]] if dimension in codes else ["_T", "_Z"]
         rows = rows[rows[dimension].isin(wanted)]
     return rows

@@ -18,6 +18,7 @@ reference_dates as (
 events_before_census as (
     select
         reference_dates.academic_year as census_academic_year,
+        reference_dates.start_year,
         reference_dates.census_date,
         reference_dates.january_first_date,
         enrolment_events.event_id,
@@ -47,6 +48,7 @@ events_before_census as (
 final as (
     select
         census_academic_year as academic_year,
+        start_year,
         census_date,
         january_first_date,
         student_id,

@@ -43,6 +43,7 @@ final as (
             as age_on_census_date,
         {{ age_in_years('students.birth_date', 'learner_status.january_first_date') }}
             as age_on_january_first,
+        learner_status.start_year,
         learner_status.census_date
     from learner_status
     inner join students on learner_status.student_id = students.student_id

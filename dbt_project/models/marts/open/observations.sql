@@ -242,35 +242,189 @@ cubes as (
         breakdowns=[['level', 'grade', 'sex']],
     ) }}
     {% endfor %}
+
+    union all
+
+    {{ observation_cube(
+        'out_of_school_rate',
+        parts=[
+            {
+                'relation': ref('int_population_on_january_first'),
+                'where': 'age between 7 and 17',
+                'numerator': 'population_count', 'denominator': 'population_count',
+                'dimensions': {'sex': 'sex'},
+            },
+            {
+                'relation': ref('int_learners_on_census_date'),
+                'where': 'age_on_january_first between 7 and 17',
+                'numerator': '-1', 'denominator': '0',
+                'dimensions': {'sex': 'sex'},
+            },
+        ],
+        breakdowns=[['sex']],
+    ) }}
+
+    union all
+
+    {{ observation_cube(
+        'transition_rate',
+        parts=[{
+            'relation': ref('int_grade_flows'),
+            'where': 'grade in (4, 9)',
+            'numerator': "case when outcome = 'promoted' then 1 else 0 end",
+            'denominator': '1',
+            'dimensions': {'level': 'level', 'grade': 'grade', 'sex': 'sex'},
+        }],
+        breakdowns=[['level', 'grade', 'sex']],
+    ) }}
+
+    union all
+
+    {{ observation_cube(
+        'gross_intake_last_grade',
+        parts=[{
+            'relation': ref('int_last_grade_intake_parts'),
+            'numerator': 'entrants', 'denominator': 'population',
+            'dimensions': {'level': 'level', 'sex': 'sex'},
+        }],
+        breakdowns=[['level', 'sex']],
+    ) }}
+
+    union all
+
+    {{ observation_cube(
+        'capacity_utilisation',
+        parts=[
+            {
+                'relation': ref('int_learners_on_census_date'),
+                'where': 'level in ' ~ school_levels,
+                'numerator': '1', 'denominator': '0',
+                'dimensions': {'locality': 'locality', 'ownership': 'ownership'},
+            },
+            {
+                'relation': ref('int_organizations_on_census_date'),
+                'where': 'is_general_school',
+                'numerator': '0', 'denominator': 'coalesce(design_capacity, 0)',
+                'dimensions': {'locality': 'locality', 'ownership': 'ownership'},
+            },
+        ],
+        breakdowns=[['locality', 'ownership']],
+    ) }}
+
+    union all
+
+    {{ observation_cube(
+        'attendance_rate',
+        parts=[{
+            'relation': ref('int_learner_attendance_by_month'),
+            'reference_date': 'month_start_date',
+            'numerator': 'days_marked - days_absent', 'denominator': 'days_marked',
+            'dimensions': {'level': 'level', 'sex': 'sex', 'locality': 'locality'},
+        }],
+        breakdowns=[['level', 'sex'], ['level', 'locality']],
+    ) }}
+
+    union all
+
+    {{ observation_cube(
+        'chronic_absence_pct',
+        parts=[{
+            'relation': ref('int_learner_attendance_by_month'),
+            'reference_date': 'month_start_date',
+            'numerator': 'case when 10 * days_absent >= days_marked then 1 else 0 end',
+            'denominator': '1',
+            'dimensions': {'level': 'level', 'sex': 'sex', 'locality': 'locality'},
+        }],
+        breakdowns=[['level', 'sex'], ['level', 'locality']],
+    ) }}
+),
+
+ger_by_sex as (
+    -- The adjusted gender parity index of the GER (UIS): F/M, and 2 - M/F when F/M > 1, so
+    -- that disparity in either direction lies the same distance from 1.
+    select
+        girls.academic_year,
+        girls.reference_date,
+        girls.geographic_level,
+        girls.territory_code,
+        girls.level,
+        cast(girls.numerator as {{ type_double() }}) / nullif(girls.denominator, 0) as girls_ger,
+        cast(boys.numerator as {{ type_double() }}) / nullif(boys.denominator, 0) as boys_ger
+    from cubes as girls
+    inner join cubes as boys
+        on
+            girls.indicator_id = boys.indicator_id
+            and girls.academic_year = boys.academic_year
+            and girls.geographic_level = boys.geographic_level
+            and girls.territory_code = boys.territory_code
+            and girls.level = boys.level
+            and boys.sex = 'M'
+    where girls.indicator_id = 'ger' and girls.sex = 'F'
+),
+
+gpi as (
+    select
+        'gpi_ger' as indicator_id,
+        academic_year,
+        reference_date,
+        geographic_level,
+        territory_code,
+        '_Z' as sex,
+        level,
+        '_Z' as grade,
+        '_Z' as locality,
+        '_Z' as ownership,
+        '_Z' as language,
+        '_Z' as org_type,
+        '_Z' as disability,
+        cast(girls_ger * 100 as numeric(18, 2)) as numerator,
+        cast(boys_ger * 100 as numeric(18, 2)) as denominator,
+        case
+            when girls_ger <= boys_ger then girls_ger / nullif(boys_ger, 0)
+            else 2 - boys_ger / nullif(girls_ger, 0)
+        end as adjusted_gpi
+    from ger_by_sex
+),
+
+all_rows as (
+    select
+        cubes.*,
+        cast(null as {{ type_double() }}) as adjusted_gpi
+    from cubes
+    union all
+    select * from gpi
 ),
 
 final as (
     select
-        cubes.indicator_id,
-        cubes.academic_year,
-        cubes.reference_date,
-        cubes.geographic_level,
-        cubes.territory_code,
-        cubes.sex,
-        cubes.level,
-        cubes.grade,
-        cubes.locality,
-        cubes.ownership,
-        cubes.language,
-        cubes.org_type,
-        cubes.disability,
-        cubes.numerator,
-        cubes.denominator,
+        all_rows.indicator_id,
+        all_rows.academic_year,
+        all_rows.reference_date,
+        all_rows.geographic_level,
+        all_rows.territory_code,
+        all_rows.sex,
+        all_rows.level,
+        all_rows.grade,
+        all_rows.locality,
+        all_rows.ownership,
+        all_rows.language,
+        all_rows.org_type,
+        all_rows.disability,
+        all_rows.numerator,
+        all_rows.denominator,
         cast(
-            case indicators.unit
-                when 'ratio' then cubes.numerator / nullif(cubes.denominator, 0)
-                when 'percent' then 100 * cubes.numerator / nullif(cubes.denominator, 0)
-                else cubes.numerator
+            case
+                when all_rows.adjusted_gpi is not null then all_rows.adjusted_gpi
+                when indicators.unit = 'ratio'
+                    then all_rows.numerator / nullif(all_rows.denominator, 0)
+                when indicators.unit = 'percent'
+                    then 100 * all_rows.numerator / nullif(all_rows.denominator, 0)
+                else all_rows.numerator
             end as numeric(18, 4)
         ) as value,
         indicators.unit
-    from cubes
-    inner join indicators on cubes.indicator_id = indicators.indicator_id
+    from all_rows
+    inner join indicators on all_rows.indicator_id = indicators.indicator_id
 )
 
 select * from final
