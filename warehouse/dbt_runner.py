@@ -53,7 +53,8 @@ def profile_yaml(settings: Settings, threads: int = 2) -> str:
             "type": "duckdb",
             "path": str(settings.warehouse_path),
             "threads": threads,
-            "settings": {"memory_limit": "3GB", "preserve_insertion_order": False},
+            # Within 4 GB for a national build, dbt and Python included; DuckDB spills beyond.
+            "settings": {"memory_limit": "2GB", "preserve_insertion_order": False},
         }
         target = "duckdb"
     lines = ["emis:", f"  target: {target}", "  outputs:", f"    {target}:"]
