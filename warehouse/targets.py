@@ -169,6 +169,9 @@ class PostgresTarget:
                 names = [name for name, _ in META_TABLES["quarantine"]]
                 for path in load.quarantine_parquet:
                     _copy_parquet(conn, "meta.quarantine", names, path, load_id, Path(tmp))
+            # Fresh statistics, so the first build after a load plans its joins well.
+            for table in load.raw_parquet:
+                conn.execute(f"analyze raw.{table}")
         return load_id
 
 
