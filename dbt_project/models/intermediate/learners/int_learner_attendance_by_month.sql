@@ -1,33 +1,11 @@
--- Grain: one row per learner x month of the current academic year in which their class took
+-- Grain: one row per learner x month of the academic year in which their class took
 -- attendance: school days marked while the learner was in the class, and days absent
 -- (excused or unexcused; lateness is attendance). A learner is followed in the class they had
--- on the census date, from the start of the school year until they leave or go on leave.
+-- on the census date, until they leave or go on leave. Days are counted per class and month
+-- first, and per learner only for the few who left: a learner x day join would be ~120 million
+-- rows at national scale.
 with learners as (
     select * from {{ ref('int_learners_on_census_date') }}
-),
-
-events as (
-    select * from {{ ref('stg_emis__enrolment_events') }}
-),
-
-event_types as (
-    select * from {{ ref('event_types') }}
-),
-
-departures as (
-    select
-        learners.academic_year,
-        learners.student_id,
-        min(events.event_date) as departure_date
-    from learners
-    inner join events
-        on
-            learners.student_id = events.student_id
-            and learners.academic_year = events.academic_year
-            and learners.census_date < events.event_date
-    inner join event_types on events.event_type = event_types.event_type
-    where event_types.effect in ('leave', 'pause')
-    group by learners.academic_year, learners.student_id
 ),
 
 attendance_marks as (
@@ -38,68 +16,106 @@ absences as (
     select * from {{ ref('stg_emis__absences') }}
 ),
 
-marked_days as (
-    select
-        learners.academic_year,
-        learners.student_id,
-        learners.district_code,
-        learners.oblast_code,
-        learners.sex,
-        learners.level,
-        learners.locality,
-        attendance_marks.attendance_date,
-        cast({{ dbt.date_trunc('month', 'attendance_marks.attendance_date') }} as date)
-            as month_start_date
-    from learners
-    inner join attendance_marks on learners.class_id = attendance_marks.class_id
-    left join departures
-        on
-            learners.academic_year = departures.academic_year
-            and learners.student_id = departures.student_id
-    where
-        learners.level in ('primary', 'basic', 'secondary')
-        and attendance_marks.attendance_date >= make_date(learners.start_year, 9, 1)
-        and (
-            departures.departure_date is null
-            or attendance_marks.attendance_date < departures.departure_date
-        )
+events as (
+    select * from {{ ref('stg_emis__enrolment_events') }}
 ),
 
-absent_days as (
+event_types as (
+    select * from {{ ref('event_types') }}
+),
+
+pupils as (
+    select * from learners
+    where level in ('primary', 'basic', 'secondary') and class_id is not null
+),
+
+class_days as (
     select
-        student_id,
-        absence_date
+        class_id,
+        attendance_date,
+        cast({{ dbt.date_trunc('month', 'attendance_date') }} as date) as month_start_date
+    from attendance_marks
+),
+
+class_months as (
+    select
+        class_id,
+        month_start_date,
+        count(*) as days_marked
+    from class_days
+    group by class_id, month_start_date
+),
+
+departures as (
+    select
+        pupils.academic_year,
+        pupils.student_id,
+        pupils.class_id,
+        min(events.event_date) as departure_date
+    from pupils
+    inner join events
+        on
+            pupils.student_id = events.student_id
+            and pupils.academic_year = events.academic_year
+            and pupils.census_date < events.event_date
+    inner join event_types on events.event_type = event_types.event_type
+    where event_types.effect in ('leave', 'pause')
+    group by pupils.academic_year, pupils.student_id, pupils.class_id
+),
+
+days_after_departure as (
+    select
+        departures.academic_year,
+        departures.student_id,
+        class_days.month_start_date,
+        count(*) as days_gone
+    from departures
+    inner join class_days
+        on
+            departures.class_id = class_days.class_id
+            and departures.departure_date <= class_days.attendance_date
+    group by departures.academic_year, departures.student_id, class_days.month_start_date
+),
+
+absent_months as (
+    select
+        absences.student_id,
+        absences.class_id,
+        cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date) as month_start_date,
+        count(*) as days_absent
     from absences
-    where absence_type in ('excused', 'unexcused')
+    where absences.absence_type in ('excused', 'unexcused')
+    group by
+        absences.student_id,
+        absences.class_id,
+        cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date)
 ),
 
 final as (
     select
-        marked_days.academic_year,
-        marked_days.student_id,
-        marked_days.district_code,
-        marked_days.oblast_code,
-        marked_days.sex,
-        marked_days.level,
-        marked_days.locality,
-        marked_days.month_start_date,
-        count(*) as days_marked,
-        count(absent_days.student_id) as days_absent,
-        max(marked_days.attendance_date) as last_marked_date
-    from marked_days
-    left join absent_days
+        pupils.academic_year,
+        pupils.student_id,
+        pupils.district_code,
+        pupils.oblast_code,
+        pupils.sex,
+        pupils.level,
+        pupils.locality,
+        class_months.month_start_date,
+        class_months.days_marked - coalesce(days_after_departure.days_gone, 0) as days_marked,
+        coalesce(absent_months.days_absent, 0) as days_absent
+    from pupils
+    inner join class_months on pupils.class_id = class_months.class_id
+    left join days_after_departure
         on
-            marked_days.student_id = absent_days.student_id
-            and marked_days.attendance_date = absent_days.absence_date
-    group by
-        marked_days.academic_year,
-        marked_days.student_id,
-        marked_days.district_code,
-        marked_days.oblast_code,
-        marked_days.sex,
-        marked_days.level,
-        marked_days.locality,
-        marked_days.month_start_date
+            pupils.academic_year = days_after_departure.academic_year
+            and pupils.student_id = days_after_departure.student_id
+            and class_months.month_start_date = days_after_departure.month_start_date
+    left join absent_months
+        on
+            pupils.student_id = absent_months.student_id
+            and pupils.class_id = absent_months.class_id
+            and class_months.month_start_date = absent_months.month_start_date
+    where class_months.days_marked - coalesce(days_after_departure.days_gone, 0) > 0
 )
 
 select * from final
