@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 demo: venv
 	$(BIN)/emis generate --scale tiny --seed 1 --year 2025 --out $(DEMO)/export --force --quiet
 	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis ingest $(DEMO)/export
-	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis build | tail -n 3
+	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis build
 	@echo
 	@echo "Where to look:"
 	@echo "  $(DEMO)/export/             a synthetic register export (manifest.json, eleven files)"

@@ -22,6 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--select", help="dbt node selection, e.g. 'observations+' (default: everything)"
     )
+    parser.add_argument(
+        "--nodes",
+        action="store_true",
+        help="list every node, seeds and tests too (default: models, and whatever failed)",
+    )
     parser.set_defaults(handler=run)
 
     headlines = subparsers.add_parser(
@@ -53,9 +58,14 @@ def run(args: argparse.Namespace) -> int:
 
     extra = ("--select", args.select) if args.select else ()
     result = run_dbt(load_settings(), "build", *extra)
-    for node in result.nodes:
-        print(f"  {node.status:<8} {node.resource_type:<10} {node.name:<60} {node.seconds:6.2f}s")
     failed = [node for node in result.nodes if node.status in ("error", "fail")]
+    shown = [
+        node
+        for node in result.nodes
+        if args.nodes or node.resource_type == "model" or node in failed
+    ]
+    for node in shown:
+        print(f"  {node.status:<8} {node.resource_type:<10} {node.name:<60} {node.seconds:6.2f}s")
     total = sum(node.seconds for node in result.nodes)
     print(f"{len(result.nodes)} nodes, {len(failed)} failed, {total:.1f}s in nodes")
     if not result.success:

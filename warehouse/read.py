@@ -38,7 +38,7 @@ def national_headlines(settings: Settings, academic_year: str | None = None) -> 
     """(indicator_id, academic_year, reference_date, value, unit): national totals."""
     totals = " and ".join(f"{column} in ('_T', '_Z')" for column in BREAKDOWNS)
     year = "(select max(academic_year) from marts_open.observations)"
-    rows = query(
+    return query(
         settings,
         f"""
         select indicator_id, academic_year, reference_date, value, unit
@@ -49,4 +49,3 @@ def national_headlines(settings: Settings, academic_year: str | None = None) -> 
         """,
         [academic_year],
     )
-    return rows

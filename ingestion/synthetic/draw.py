@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -26,14 +26,6 @@ def choice(rng: np.random.Generator, shares: Mapping[str, float], size: int) -> 
     codes = np.array(list(shares), dtype=object)
     probabilities = np.array(list(shares.values()), dtype="float64")
     return codes[rng.choice(len(codes), size=size, p=probabilities / probabilities.sum())]
-
-
-def choice_by_row(rng: np.random.Generator, codes: Sequence[str], probabilities: np.ndarray):
-    """One code per row, each row with its own probabilities (rows x codes)."""
-    cumulative = np.cumsum(probabilities / probabilities.sum(axis=1, keepdims=True), axis=1)
-    draws = rng.random(len(probabilities))[:, None]
-    index = np.minimum((draws > cumulative).sum(axis=1), len(codes) - 1)
-    return np.asarray(codes, dtype=object)[index]
 
 
 def days(rng: np.random.Generator, start, end, size: int) -> np.ndarray:
