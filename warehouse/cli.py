@@ -38,6 +38,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     headlines.add_argument("--year", help="academic year, e.g. 2025-2026")
     headlines.set_defaults(handler=show_headlines)
 
+    docs = subparsers.add_parser(
+        "docs",
+        help="write the data dictionary (dbt docs as one self-contained HTML page)",
+        description="Generate the dbt docs of the built warehouse (models, columns, tests, "
+        "lineage, catalog) as $EMIS_HOME/docs/data-dictionary.html; it opens from the file.",
+    )
+    docs.set_defaults(handler=write_data_dictionary)
+
+
+def write_data_dictionary(args: argparse.Namespace) -> int:
+    from warehouse.dbt_runner import generate_data_dictionary
+
+    try:
+        path = generate_data_dictionary(load_settings())
+    except RuntimeError as error:
+        raise UserError(str(error)) from error
+    print(f"data dictionary: {path}")
+    return 0
+
 
 def show_headlines(args: argparse.Namespace) -> int:
     from warehouse.read import national_headlines

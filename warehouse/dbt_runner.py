@@ -7,6 +7,7 @@ build state.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -86,7 +87,7 @@ def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
     profiles.write_text(profile_yaml(settings))
     profiles.chmod(0o600)  # it may hold a PostgreSQL password
     return [
-        command,
+        *command.split(),  # "build", or a command with a sub-command: "docs generate"
         "--project-dir", str(PROJECT_DIR),
         "--profiles-dir", str(home),
         "--target-path", str(home / "target"),
@@ -140,3 +141,22 @@ def _release_duckdb_file() -> None:
     if environment is not None:
         environment.close()
     DuckDBConnectionManager.close_all_connections()
+
+
+DATA_DICTIONARY = "data-dictionary.html"
+
+
+def generate_data_dictionary(settings: Settings) -> Path:
+    """Write the dbt docs as one self-contained HTML page; return its path.
+
+    ``dbt docs generate --static`` embeds the manifest and the warehouse catalog in the page,
+    so it opens from a file with no server; a release ships it as its data dictionary.
+    """
+    result = run_dbt(settings, "docs generate", "--static")
+    if not result.success:
+        raise RuntimeError(result.error or "dbt docs generate failed")
+    page = dbt_home(settings) / "target" / "static_index.html"
+    target = settings.home / "docs" / DATA_DICTIONARY
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(page, target)
+    return target

@@ -14,6 +14,8 @@ BREAKDOWNS = (
     "language",
     "org_type",
     "disability",
+    "setting",
+    "subject",
 )
 
 

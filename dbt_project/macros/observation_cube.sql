@@ -11,7 +11,8 @@
          indicator does not use are _Z (not applicable); a missing value is _U (unknown).
 #}
 {% macro observation_dimensions() %}
-    {{ return(['sex', 'level', 'grade', 'locality', 'ownership', 'language', 'org_type', 'disability']) }}
+    {{ return(['sex', 'level', 'grade', 'locality', 'ownership', 'language', 'org_type', 'disability',
+               'setting', 'subject']) }}
 {% endmacro %}
 
 {% macro observation_cube(indicator_id, parts, breakdowns) %}

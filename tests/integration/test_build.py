@@ -15,7 +15,7 @@ import pytest
 from emis.settings import load_settings
 from ingestion.load import ingest
 from tests.postgres import create_database
-from warehouse.dbt_runner import run_dbt
+from warehouse.dbt_runner import generate_data_dictionary, run_dbt
 
 CENSUS_DATE = dt.date(2025, 9, 15)
 YEAR = "2025-2026"
@@ -23,6 +23,7 @@ OBSERVATIONS = "select * from marts_open.observations"
 ORDER = [
     "indicator_id", "academic_year", "reference_date", "geographic_level", "territory_code",
     "sex", "level", "grade", "locality", "ownership", "language", "org_type", "disability",
+    "setting", "subject",
 ]  # fmt: skip
 
 
@@ -139,3 +140,109 @@ def test_organizations_count_those_operating_on_census_day(duckdb_build, tiny_ex
     """)
     rows = national(duckdb_observations(duckdb_build[0]), "organizations")
     assert rows["value"].tolist() == [operating]
+
+
+def value_of(rows: pd.DataFrame) -> float:
+    assert len(rows) == 1, rows
+    return float(rows["value"].iloc[0])
+
+
+def test_ger_by_level_matches_an_independent_count(duckdb_build, tiny_export):
+    """GER = learners at the level, any age / population of the level's official ages."""
+    enrolled = enrolled_on_census_day(tiny_export).groupby("level").size()
+    observations = duckdb_observations(duckdb_build[0])
+    for level, entry_age, years in (("primary", 7, 4), ("basic", 11, 5), ("secondary", 16, 2)):
+        population = tiny_export.scalar(f"""
+            select sum(cast(population as integer)) from loaded_population
+            where year = '2026' and cast(age as integer) between {entry_age}
+                and {entry_age + years - 1}
+        """)
+        ger = value_of(national(observations, "ger", level=level))
+        assert ger == pytest.approx(100 * enrolled[level] / population, abs=1e-4), level
+
+
+def test_learners_with_disabilities_by_setting_match_an_independent_count(
+    duckdb_build, tiny_export
+):
+    learners = enrolled_on_census_day(tiny_export)[["student_id", "org_id", "class_id", "level"]]
+    people = tiny_export.sql("select student_id, disability from students")
+    schools = tiny_export.sql("select org_id, org_type from organizations")
+    classes = tiny_export.sql("select class_id, class_type from classes")
+    facts = learners.merge(people, on="student_id").merge(schools, on="org_id")
+    facts = facts.merge(classes, on="class_id", how="left")
+    facts = facts[facts["disability"] != "none"]
+
+    def setting(row) -> str:
+        if row.org_type in ("special_boarding", "auxiliary"):
+            return "special_school"
+        if row.class_type in ("correctional", "inclusive"):
+            return f"{row.class_type}_class"
+        if isinstance(row.class_type, str) or row.level not in ("primary", "basic", "secondary"):
+            return "regular"
+        return "_U"
+
+    expected = facts.apply(setting, axis=1).value_counts()
+    observations = duckdb_observations(duckdb_build[0])
+    assert value_of(national(observations, "learners_with_disabilities")) == len(facts) > 0
+    for code, count in expected.items():
+        rows = national(observations, "learners_with_disabilities", setting=code)
+        assert value_of(rows) == count, code
+
+
+def test_failing_marks_by_subject_match_an_independent_count(duckdb_build, tiny_export):
+    marks = tiny_export.sql("""
+        select g.subject, cast(c.end_date as date) as term_end, cast(g.mark as integer) as mark
+        from loaded_grades as g
+        join (values ('q1', '2025-10-31'), ('q2', '2025-12-27')) as c(term, end_date)
+            on c.term = g.term
+        where g.academic_year = '2025-2026'
+    """)
+    assert len(marks) > 1000
+    observations = duckdb_observations(duckdb_build[0])
+    for (subject, term_end), group in marks.groupby(["subject", "term_end"]):
+        rows = national(observations, "failing_marks_pct", subject=subject)
+        rows = rows[pd.to_datetime(rows["reference_date"]) == pd.Timestamp(term_end)]
+        expected = 100 * (group["mark"] == 2).sum() / len(group)
+        assert value_of(rows) == pytest.approx(expected, abs=1e-4), (subject, term_end)
+
+
+def test_reconstructed_repetition_matches_an_independent_count(duckdb_build, tiny_export):
+    """R(g, t+1) / E(g, t) for grade 5 of 2024-2025, from the events alone."""
+    previous_census = dt.date(2024, 9, 15)
+    enrolled = tiny_export.scalar(f"""
+        with before_census as (
+            select *, row_number() over (
+                partition by student_id order by cast(event_date as date) desc, event_id desc
+            ) as recency
+            from loaded_enrolments where cast(event_date as date) <= date '{previous_census}'
+        )
+        select count(*) from before_census
+        where recency = 1 and academic_year = '2024-2025' and grade = '5' and level = 'basic'
+          and event_type in ('admission', 'transfer_in', 'promotion', 'repetition', 'leave_end')
+    """)
+    learners = enrolled_on_census_day(tiny_export)
+    repeaters = set(
+        tiny_export.column(
+            "select student_id from loaded_enrolments "
+            "where event_type = 'repetition' and academic_year = '2025-2026'"
+        )
+    )
+    in_grade_5 = learners[(learners["level"] == "basic") & (learners["grade"] == "5")]
+    repeated = in_grade_5["student_id"].isin(repeaters).sum()
+    observations = duckdb_observations(duckdb_build[0])
+    rows = observations[
+        (observations["indicator_id"] == "repetition_rate_reconstructed")
+        & (observations["geographic_level"] == "national")
+        & (observations["academic_year"] == "2024-2025")
+        & (observations["level"] == "basic")
+        & (observations["grade"] == "5")
+        & (observations["sex"] == "_T")
+    ]
+    assert enrolled > 0
+    assert value_of(rows) == pytest.approx(100 * repeated / enrolled, abs=1e-4)
+
+
+def test_the_data_dictionary_is_one_self_contained_page(duckdb_build):
+    page = generate_data_dictionary(duckdb_build[0]).read_text(encoding="utf-8")
+    assert "int_reconstructed_cohort_parts" in page and "observations" in page
+    assert "<script src=" not in page and 'rel="stylesheet"' not in page

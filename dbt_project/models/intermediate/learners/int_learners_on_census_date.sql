@@ -20,6 +20,10 @@ territories as (
     select * from {{ ref('territories') }}
 ),
 
+organization_types as (
+    select * from {{ ref('organization_types') }}
+),
+
 final as (
     select
         learner_status.academic_year,
@@ -38,6 +42,18 @@ final as (
         classes.language_of_instruction,
         classes.shift,
         classes.class_type,
+        -- Where a learner with special needs is taught (UNESCO: special school, special
+        -- class within a mainstream school, inclusive class, or mainstream without special
+        -- arrangement). A school pupil without a class is unknown (_U).
+        case
+            when organization_types.is_special_school then 'special_school'
+            when classes.class_type = 'correctional' then 'correctional_class'
+            when classes.class_type = 'inclusive' then 'inclusive_class'
+            when
+                classes.class_type is not null
+                or learner_status.level not in ('primary', 'basic', 'secondary')
+                then 'regular'
+        end as setting,
         learner_status.last_event_type,
         {{ age_in_years('students.birth_date', 'learner_status.census_date') }}
             as age_on_census_date,
@@ -49,6 +65,8 @@ final as (
     inner join students on learner_status.student_id = students.student_id
     inner join organizations on learner_status.organization_id = organizations.organization_id
     inner join territories on organizations.district_code = territories.district_code
+    inner join organization_types
+        on organizations.organization_type = organization_types.organization_type
     left join classes on learner_status.class_id = classes.class_id
 )
 

@@ -29,6 +29,11 @@ final as (
         organizations.ownership,
         organizations.locality,
         organizations.languages,
+        -- Statistics count a school teaching in several languages as "mixed" (смешанная).
+        case
+            when organizations.languages like '%;%' then 'mixed'
+            else organizations.languages
+        end as language_of_instruction,
         organizations.shifts,
         organizations.design_capacity,
         reference_dates.census_date

@@ -21,6 +21,11 @@
     'repetition_rate': 'repeated',
     'dropout_rate': 'dropped_out',
 } %}
+{% set reconstructed_flows = {
+    'promotion_rate_reconstructed': 'promoted',
+    'repetition_rate_reconstructed': 'repeated',
+    'dropout_rate_reconstructed': 'enrolled - promoted - repeated',
+} %}
 
 with indicators as (
     select * from {{ ref('indicators') }}
@@ -33,9 +38,9 @@ cubes as (
             'relation': ref('int_organizations_on_census_date'),
             'numerator': '1', 'denominator': '0',
             'dimensions': {'org_type': 'organization_type', 'ownership': 'ownership',
-                           'locality': 'locality'},
+                           'locality': 'locality', 'language': 'language_of_instruction'},
         }],
-        breakdowns=[['org_type', 'ownership', 'locality']],
+        breakdowns=[['org_type', 'ownership', 'locality'], ['org_type', 'language']],
     ) }}
 
     union all
@@ -47,10 +52,25 @@ cubes as (
             'numerator': '1', 'denominator': '0',
             'dimensions': {'level': 'level', 'grade': 'grade', 'sex': 'sex',
                            'locality': 'locality', 'ownership': 'ownership',
-                           'disability': 'disability'},
+                           'disability': 'disability', 'language': 'language_of_instruction'},
         }],
         breakdowns=[['level', 'grade', 'sex'], ['level', 'sex', 'locality'],
-                    ['level', 'sex', 'ownership'], ['level', 'sex', 'disability']],
+                    ['level', 'sex', 'ownership'], ['level', 'sex', 'disability'],
+                    ['level', 'sex', 'language']],
+    ) }}
+
+    union all
+
+    {{ observation_cube(
+        'learners_with_disabilities',
+        parts=[{
+            'relation': ref('int_learners_on_census_date'),
+            'where': "disability <> 'none'",
+            'numerator': '1', 'denominator': '0',
+            'dimensions': {'disability': 'disability', 'setting': 'setting', 'level': 'level',
+                           'sex': 'sex'},
+        }],
+        breakdowns=[['disability', 'setting', 'level'], ['setting', 'sex']],
     ) }}
 
     union all
@@ -243,6 +263,34 @@ cubes as (
     ) }}
     {% endfor %}
 
+    {% for indicator_id, numerator in reconstructed_flows.items() %}
+        union all
+
+    {{ observation_cube(
+        indicator_id,
+        parts=[{
+            'relation': ref('int_reconstructed_cohort_parts'),
+            'numerator': numerator, 'denominator': 'enrolled',
+            'dimensions': {'level': 'level', 'grade': 'grade', 'sex': 'sex'},
+        }],
+        breakdowns=[['level', 'grade', 'sex']],
+    ) }}
+    {% endfor %}
+
+    union all
+
+    {{ observation_cube(
+        'failing_marks_pct',
+        parts=[{
+            'relation': ref('int_marks_by_term'),
+            'reference_date': 'term_end_date',
+            'numerator': 'failing_marks', 'denominator': 'marks_given',
+            'dimensions': {'subject': 'subject', 'level': 'level', 'grade': 'grade',
+                           'sex': 'sex', 'locality': 'locality'},
+        }],
+        breakdowns=[['subject', 'level', 'sex'], ['level', 'grade'], ['level', 'locality']],
+    ) }}
+
     union all
 
     {{ observation_cube(
@@ -340,8 +388,7 @@ cubes as (
 ),
 
 ger_by_sex as (
-    -- The adjusted gender parity index of the GER (UIS): F/M, and 2 - M/F when F/M > 1, so
-    -- that disparity in either direction lies the same distance from 1.
+    -- The adjusted gender parity index of the GER (UIS; macro adjusted_gpi).
     select
         girls.academic_year,
         girls.reference_date,
@@ -377,12 +424,11 @@ gpi as (
         '_Z' as language,
         '_Z' as org_type,
         '_Z' as disability,
+        '_Z' as setting,
+        '_Z' as subject,
         cast(girls_ger * 100 as numeric(18, 2)) as numerator,
         cast(boys_ger * 100 as numeric(18, 2)) as denominator,
-        case
-            when girls_ger <= boys_ger then girls_ger / nullif(boys_ger, 0)
-            else 2 - boys_ger / nullif(girls_ger, 0)
-        end as adjusted_gpi
+        {{ adjusted_gpi('girls_ger', 'boys_ger') }} as adjusted_gpi
     from ger_by_sex
 ),
 
@@ -410,6 +456,8 @@ final as (
         all_rows.language,
         all_rows.org_type,
         all_rows.disability,
+        all_rows.setting,
+        all_rows.subject,
         all_rows.numerator,
         all_rows.denominator,
         cast(
