@@ -1,0 +1,21 @@
+{# A record's versions of a history model follow each other: each ends (valid_to_date) on or
+   before the next one starts, and only the last may be open (valid_to_date null). #}
+{% test versions_follow_each_other(model, key) %}
+with versions as (
+    select
+        {{ key }} as record_key,
+        version_number,
+        valid_from_date,
+        valid_to_date,
+        lead(valid_from_date) over (
+            partition by {{ key }} order by version_number
+        ) as next_valid_from_date
+    from {{ model }}
+)
+
+select *
+from versions
+where
+    next_valid_from_date is not null
+    and (valid_to_date is null or valid_to_date > next_valid_from_date)
+{% endtest %}
