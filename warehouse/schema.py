@@ -1,7 +1,9 @@
-"""DDL of the warehouse's raw and meta schemas, for DuckDB and PostgreSQL alike.
+"""DDL of the warehouse's raw, meta and quality schemas, for DuckDB and PostgreSQL alike.
 
 ``raw.<table>`` keeps every load of every register table (``load_id`` first), as the personal
 data boundary shapes it. ``meta`` holds the load log, per-file reconciliation and quarantine.
+``quality.dq_issues`` holds what ``emis check`` finds; it exists from the first load on, so the
+monitoring marts build before any check has run.
 """
 
 from __future__ import annotations
@@ -55,6 +57,19 @@ META_TABLES = {
 }
 QUARANTINE_COLUMNS = [name for name, _ in META_TABLES["quarantine"]]
 
+QUALITY_TABLES = {
+    # One row per load x rule x record failing it: EMIS record ids only, no personal data.
+    "dq_issues": [
+        ("load_id", "bigint"),
+        ("org_id", "text"),
+        ("register", "text"),
+        ("record_id", "text"),
+        ("rule", "text"),
+        ("severity", "text"),
+        ("detected_at", "timestamp"),
+    ],
+}
+
 
 def column_type(logical: str, dialect: str) -> str:
     return TYPES[dialect].get(logical, logical)
@@ -66,9 +81,11 @@ def raw_table_columns(table: Table) -> list[tuple[str, str]]:
 
 def create_statements(dialect: str) -> list[str]:
     """Idempotent DDL for every schema, table and view the loader writes to."""
-    statements = ["create schema if not exists meta", "create schema if not exists raw"]
+    statements = [f"create schema if not exists {schema}" for schema in ("meta", "raw", "quality")]
     for name, columns in META_TABLES.items():
         statements.append(_create_table(f"meta.{name}", columns, dialect))
+    for name, columns in QUALITY_TABLES.items():
+        statements.append(_create_table(f"quality.{name}", columns, dialect))
     for table in TABLES:
         statements.append(_create_table(f"raw.{table.name}", raw_table_columns(table), dialect))
     # The load staging reads: the export with the latest snapshot (latest load if tied).

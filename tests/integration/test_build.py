@@ -90,6 +90,24 @@ def test_both_engines_build_identical_observations(duckdb_build, postgres_build)
     pd.testing.assert_frame_equal(normalized[0], normalized[1], check_dtype=False)
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ("marts_monitoring.monitoring_organizations", "organization_id"),
+        ("marts_monitoring.monitoring_territories", "territory_code"),
+    ],
+)
+def test_both_engines_build_identical_monitoring(duckdb_build, postgres_build, table, key):
+    with duckdb.connect(str(duckdb_build[0].warehouse_path), read_only=True) as con:
+        on_duckdb = con.sql(f"select * from {table} order by {key}").fetchall()
+    with psycopg.connect(postgres_build[0].warehouse) as conn:
+        on_postgres = conn.execute(f"select * from {table} order by {key}").fetchall()
+    assert len(on_duckdb) > 3
+    as_text = [[tuple(str(value) for value in row) for row in rows] for rows in (on_duckdb, on_postgres)]
+    assert as_text[0] == as_text[1]
+
+
 def enrolled_on_census_day(export) -> pd.DataFrame:
     """Independently: each learner's last loaded event up to the census date keeps them in."""
     return export.sql(f"""
@@ -246,3 +264,31 @@ def test_the_data_dictionary_is_one_self_contained_page(duckdb_build):
     page = generate_data_dictionary(duckdb_build[0]).read_text(encoding="utf-8")
     assert "int_reconstructed_cohort_parts" in page and "observations" in page
     assert "<script src=" not in page and 'rel="stylesheet"' not in page
+
+
+def test_attendance_reporting_finds_the_classes_with_unmarked_days(duckdb_build, tiny_export):
+    """The classes planted with unmarked school days are exactly those reporting under 100 %."""
+    planted = tiny_export.defects("unmarked_attendance")
+    with duckdb.connect(str(duckdb_build[0].warehouse_path), read_only=True) as con:
+        rows = con.sql(
+            "select class_id, class_days_marked, class_days_expected "
+            "from intermediate.int_attendance_reporting_by_class"
+        ).fetchall()
+    assert planted and len(rows) > 20
+    behind = {class_id for class_id, marked, expected in rows if marked < expected}
+    assert behind == planted
+
+
+def test_monitoring_territories_sum_their_organizations(duckdb_build):
+    with duckdb.connect(str(duckdb_build[0].warehouse_path), read_only=True) as con:
+        organizations = con.sql(
+            "select count(*), sum(records), sum(class_days_marked), sum(events_recorded) "
+            "from marts_monitoring.monitoring_organizations"
+        ).fetchall()[0]
+        levels = con.sql(
+            "select geographic_level, sum(organizations), sum(records), sum(class_days_marked), "
+            "sum(events_recorded) from marts_monitoring.monitoring_territories group by 1"
+        ).fetchall()
+    assert {level: tuple(sums) for level, *sums in levels} == {
+        level: tuple(organizations) for level in ("national", "oblast", "district")
+    }
