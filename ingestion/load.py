@@ -9,6 +9,9 @@
    reference order, so a child row whose parent was quarantined is quarantined too.
 4. Rows read = rows loaded + rows quarantined, per file, equal to the manifest's declaration.
 5. The warehouse target commits everything in one transaction with one ``load_id``.
+
+A delta export (``"kind": "delta"`` in its manifest) carries one day's new and corrected rows:
+its references are checked against its own rows and the records the warehouse holds now.
 """
 
 from __future__ import annotations
@@ -89,7 +92,10 @@ def ingest(export_dir: Path, settings: Settings, progress=None) -> LoadResult:
     target.check_writable()
     work = _work_dir(settings.home / "tmp")
     try:
-        prepared, summaries = prepare(export_dir, manifest, files, settings, work, progress)
+        parents = target if manifest.is_delta else None
+        prepared, summaries = prepare(
+            export_dir, manifest, files, settings, work, progress, parents
+        )
         prepared.seconds = round(time.perf_counter() - started, 3)
         load_id = target.commit(prepared)
     finally:
@@ -117,8 +123,13 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def prepare(export_dir, manifest: Manifest, files: dict[Table, Path], settings, work, progress):
-    """Check and shape every file into Parquet under ``work``; nothing touches the warehouse."""
+def prepare(
+    export_dir, manifest: Manifest, files: dict[Table, Path], settings, work, progress, parents=None
+):
+    """Check and shape every file into Parquet under ``work``; nothing touches the warehouse.
+
+    ``parents``: for a delta, the target whose current records the delta's rows may reference.
+    """
     pads = hmac_pads(pseudonym_key(settings))
     config = DUCKDB_CONFIG | {"temp_directory": str(work / "spill")}
     by_name = {table.name: (table, path) for table, path in files.items()}
@@ -133,19 +144,30 @@ def prepare(export_dir, manifest: Manifest, files: dict[Table, Path], settings, 
         rows_loaded=0,
         rows_quarantined=0,
         seconds=0.0,
+        load_kind=manifest.kind,
     )
     summaries: list[FileSummary] = []
     with duckdb.connect(config=config) as con:
         # Timestamps without an offset are read as UTC, whatever the machine's time zone (set
         # after connecting: the time-zone extension loads only once the database is open).
         con.execute("set TimeZone = 'UTC'")
+        present = set(by_name)
+        if parents is not None:
+            for parent, column in referenced_keys():
+                path = work / f"current_{parent}__{column}.parquet"
+                parents.write_current_keys(parent, column, path)
+                con.execute(
+                    f"create temp table keys_{parent}__{column} as "
+                    f"select * from read_parquet('{path}')"
+                )
+                present.add(parent)
         for name in LOAD_ORDER:
             if name not in by_name:
                 continue
             table, path = by_name[name]
             if progress:
                 progress(path.name)
-            summary = _prepare_file(con, table, path, manifest, set(by_name), pads, work, prepared)
+            summary = _prepare_file(con, table, path, manifest, present, pads, work, prepared)
             summaries.append(summary)
             prepared.files.append(summary.as_row())
             prepared.rows_declared += summary.declared
@@ -297,19 +319,33 @@ def literal_mask(column, mask_all: bool = False) -> str:
     return f"s.{q(column.name)}"
 
 
+def referenced_keys() -> list[tuple[str, str]]:
+    """(parent table, column) of every reference in the contract."""
+    return sorted(
+        {
+            tuple(column.references.split("."))
+            for table in TABLES_BY_NAME.values()
+            for column in table.columns
+            if column.references
+        }
+    )
+
+
 def keep_keys(con, table: Table) -> None:
-    """The loaded keys of a parent table, for its children's reference checks."""
-    referenced = {
-        ref.split(".")[1]
-        for other in TABLES_BY_NAME.values()
-        for column in other.columns
-        if (ref := column.references) and ref.startswith(f"{table.name}.")
-    }
-    for column in referenced:
-        con.execute(
-            f"""
-            create or replace temp table keys_{table.name}__{column} as
-            select distinct {q(column)} from staged
-            where row_number not in (select row_number from problems)
-            """
+    """The loaded keys of a parent table, for its children's reference checks (added to the
+    warehouse's current keys when a delta is loaded)."""
+    for parent, column in referenced_keys():
+        if parent != table.name:
+            continue
+        loaded = (
+            f"select distinct {q(column)} from staged "
+            "where row_number not in (select row_number from problems)"
         )
+        exists = con.execute(
+            "select count(*) from duckdb_tables() "
+            f"where temporary and table_name = 'keys_{parent}__{column}'"
+        ).fetchall()[0][0]
+        if exists:
+            con.execute(f"insert into keys_{parent}__{column} {loaded}")
+        else:
+            con.execute(f"create temp table keys_{parent}__{column} as {loaded}")

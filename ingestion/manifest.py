@@ -3,6 +3,10 @@
 A missing required file, a file the manifest does not list (or lists but is absent), or a
 checksum that disagrees stops the load before anything is read (row counts are reconciled
 once the files are read).
+
+An export is ``full`` (every register as it stands) or a ``delta`` (``"kind": "delta"``: one
+day's new and corrected rows, on top of what the warehouse holds); a delta has no required
+files.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ class Manifest:
     snapshot_date: dt.date
     academic_year: str
     files: dict[str, DeclaredFile]
+    kind: str = "full"  # "full" | "delta"
+
+    @property
+    def is_delta(self) -> bool:
+        return self.kind == "delta"
 
     def declared(self, file_name: str) -> DeclaredFile | None:
         """The manifest's entry for a file; names compare case-insensitively (Windows exports)."""
@@ -49,6 +58,7 @@ class Manifest:
         canonical = json.dumps(
             {
                 "snapshot_date": self.snapshot_date.isoformat(),
+                **({"kind": self.kind} if self.is_delta else {}),
                 "files": {
                     name: [entry.sha256, entry.rows] for name, entry in sorted(self.files.items())
                 },
@@ -76,9 +86,16 @@ def read_manifest(export_dir: Path) -> Manifest:
             snapshot_date=dt.date.fromisoformat(data["snapshot_date"]),
             academic_year=str(data["academic_year"]),
             files=files,
+            kind=_kind(data.get("kind", "full")),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise FileError(MANIFEST_FILE, f"not a valid manifest: {_describe(error)}") from None
+
+
+def _kind(value) -> str:
+    if value not in ("full", "delta"):
+        raise ValueError(f"kind is {value!r}, not 'full' or 'delta'")
+    return value
 
 
 def locate_files(export_dir: Path, manifest: Manifest) -> dict[Table, Path]:
@@ -87,7 +104,7 @@ def locate_files(export_dir: Path, manifest: Manifest) -> dict[Table, Path]:
     for table in TABLES:
         path = find_table_file(export_dir, table)
         if path is None:
-            if table.required:
+            if table.required and not manifest.is_delta:
                 raise FileError(f"{table.name}.csv", "required file is missing")
             declared = [name for name in manifest.files if Path(name).stem.lower() == table.name]
             if declared:

@@ -23,6 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--select", help="dbt node selection, e.g. 'observations+' (default: everything)"
     )
     parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="after a delta export: update incremental models only where the delta touches "
+        "them (default: rebuild everything)",
+    )
+    parser.add_argument(
         "--nodes",
         action="store_true",
         help="list every node, seeds and tests too (default: models, and whatever failed)",
@@ -73,10 +79,9 @@ def show_headlines(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from warehouse.dbt_runner import run_dbt
+    from warehouse.dbt_runner import build
 
-    extra = ("--select", args.select) if args.select else ()
-    result = run_dbt(load_settings(), "build", *extra)
+    result = build(load_settings(), select=args.select, incremental=args.incremental)
     failed = [node for node in result.nodes if node.status in ("error", "fail")]
     shown = [
         node

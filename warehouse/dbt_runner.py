@@ -120,6 +120,39 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> BuildRes
     return BuildResult(bool(result.success), tuple(nodes), error)
 
 
+def build(settings: Settings, select: str | None = None, incremental: bool = False) -> BuildResult:
+    """``dbt build``: everything rebuilt, or with ``incremental`` the incremental models updated
+    where the loads since their last build touch them (a full rebuild when a new full export
+    has come since, as incremental models would keep rows the new export no longer has)."""
+    extra = ["--select", select] if select else []
+    if not (incremental and incremental_is_possible(settings)):
+        extra.append("--full-refresh")
+    return run_dbt(settings, "build", *extra)
+
+
+def incremental_is_possible(settings: Settings) -> bool:
+    """Incremental models were built from the full export staging reads now."""
+    from warehouse.read import query
+
+    if settings.is_postgres or settings.warehouse_path.exists():
+        built = query(
+            settings,
+            "select count(*) from information_schema.tables where table_schema = 'intermediate' "
+            "and table_name = 'int_learner_attendance_by_month'",
+        )[0][0]
+    else:
+        built = 0
+    if not built:
+        return False
+    rows = query(
+        settings,
+        "select (select max(built_through_load_id) "
+        "from intermediate.int_learner_attendance_by_month) "
+        ">= (select load_id from meta.current_loads where is_base)",
+    )
+    return bool(rows[0][0])
+
+
 def _first_line(exception) -> str | None:
     if exception is None:
         return None

@@ -30,6 +30,7 @@ META_TABLES = {
         ("rows_loaded", "bigint"),
         ("rows_quarantined", "bigint"),
         ("seconds", "double"),
+        ("load_kind", "text"),  # full | delta (added later: last, so older warehouses migrate)
     ],
     "load_files": [
         ("load_id", "bigint"),
@@ -88,10 +89,31 @@ def create_statements(dialect: str) -> list[str]:
         statements.append(_create_table(f"quality.{name}", columns, dialect))
     for table in TABLES:
         statements.append(_create_table(f"raw.{table.name}", raw_table_columns(table), dialect))
-    # The load staging reads: the export with the latest snapshot (latest load if tied).
+    # Warehouses created before deltas existed: their loads were all full exports.
+    statements.append(
+        f"alter table meta.loads add column if not exists load_kind {column_type('text', dialect)}"
+    )
+    # The latest export, full or delta: the snapshot date the warehouse stands at.
     statements.append(
         "create or replace view meta.latest_load as select load_id, snapshot_date from meta.loads "
         "order by snapshot_date desc, load_id desc limit 1"
+    )
+    # The loads staging reads: the latest full export (by snapshot date) and every delta after
+    # it, in order; a record's row from the latest of them wins (dbt macro current_rows).
+    statements.append(
+        """
+        create or replace view meta.current_loads as
+        with ordered as (
+            select load_id, snapshot_date, coalesce(load_kind, 'full') as load_kind,
+                   row_number() over (order by snapshot_date, load_id) as load_sequence
+            from meta.loads
+        ),
+        base as (select max(load_sequence) as base_sequence from ordered where load_kind = 'full')
+        select ordered.load_id, ordered.snapshot_date, ordered.load_kind, ordered.load_sequence,
+               ordered.load_sequence = base.base_sequence as is_base
+        from ordered cross join base
+        where ordered.load_sequence >= base.base_sequence
+        """
     )
     return statements
 

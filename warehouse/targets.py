@@ -35,6 +35,7 @@ class PreparedLoad:
     rows_loaded: int
     rows_quarantined: int
     seconds: float
+    load_kind: str = "full"
     files: list[dict] = field(default_factory=list)  # rows of meta.load_files, no load_id
     raw_parquet: dict[str, Path] = field(default_factory=dict)  # table -> validated rows
     quarantine_parquet: list[Path] = field(default_factory=list)
@@ -43,8 +44,19 @@ class PreparedLoad:
         return [
             load_id, self.fingerprint, self.source, self.exported_at, self.snapshot_date,
             self.academic_year, self.export_path, loaded_at, self.rows_declared,
-            self.rows_loaded, self.rows_quarantined, self.seconds,
+            self.rows_loaded, self.rows_quarantined, self.seconds, self.load_kind,
         ]  # fmt: skip
+
+
+HAS_CURRENT_LOADS = (
+    "select count(*) > 0 from information_schema.tables "
+    "where table_schema = 'meta' and table_name = 'current_loads'"
+)
+
+
+class NoBaseExportError(UserError):
+    def __init__(self):
+        super().__init__("a delta export applies on top of a full export: load one first")
 
 
 class WarehouseBusyError(UserError):
@@ -88,6 +100,15 @@ class DuckDBTarget:
                 "select load_id from meta.loads where export_fingerprint = ?", [fingerprint]
             ).fetchall()
         return rows[0][0] if rows else None
+
+    def write_current_keys(self, table: str, column: str, path: Path) -> None:
+        """The keys of ``table``'s current records (meta.current_loads) as Parquet at ``path``."""
+        if not self.path.exists():
+            raise NoBaseExportError()
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            if not con.execute(HAS_CURRENT_LOADS).fetchall()[0][0]:
+                raise NoBaseExportError()
+            con.execute(f"copy ({current_keys_sql(table, column)}) to '{path}' (format parquet)")
 
     def commit(self, load: PreparedLoad) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,6 +166,17 @@ class PostgresTarget:
             ).fetchall()
         return rows[0][0] if rows else None
 
+    def write_current_keys(self, table: str, column: str, path: Path) -> None:
+        """The keys of ``table``'s current records (meta.current_loads) as Parquet at ``path``."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with self._connect() as conn:
+            if not conn.execute(HAS_CURRENT_LOADS).fetchall()[0][0]:
+                raise NoBaseExportError()
+            keys = [row[0] for row in conn.execute(current_keys_sql(table, column)).fetchall()]
+        pq.write_table(pa.table({column: pa.array(keys, pa.string())}), path)
+
     def commit(self, load: PreparedLoad) -> int:
         with self._connect() as conn, conn.transaction():
             for statement in create_statements(self.dialect):
@@ -173,6 +205,13 @@ class PostgresTarget:
             for table in load.raw_parquet:
                 conn.execute(f"analyze raw.{table}")
         return load_id
+
+
+def current_keys_sql(table: str, column: str) -> str:
+    return (
+        f'select distinct records."{column}" from raw."{table}" as records '
+        "inner join meta.current_loads as loads on records.load_id = loads.load_id"
+    )
 
 
 def _copy_parquet(conn, table: str, columns: list[str], parquet: Path, load_id: int, tmp: Path):

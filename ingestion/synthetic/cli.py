@@ -36,6 +36,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=2025,
         help="first calendar year of the academic year (2025 = 2025-2026; default 2025)",
     )
+    parser.add_argument(
+        "--delta-from",
+        type=Path,
+        metavar="DIR",
+        help="write a delta instead: the changes of the --days after the full export in DIR "
+        "(new attendance, absences and movement events, corrected rows)",
+    )
+    parser.add_argument(
+        "--days", type=int, default=1, help="days a delta covers (with --delta-from; default 1)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write the export to")
     parser.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -45,6 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ingestion.synthetic.export import generate_export
 
+    if args.delta_from is not None:
+        return run_delta(args)
     known = calendar_start_years()
     if args.year not in known:
         raise UserError(
@@ -64,6 +76,20 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {summary.path} ({summary.bytes / 2**20:,.1f} MiB, "
         f"{summary.defects:,} planted defects in defects.csv) in {summary.seconds:.1f} s"
     )
+    return 0
+
+
+def run_delta(args: argparse.Namespace) -> int:
+    from ingestion.readers import FileError
+    from ingestion.synthetic.delta import generate_delta
+
+    try:
+        summary = generate_delta(args.delta_from, args.days, args.out, args.seed, args.force)
+    except (FileExistsError, ValueError, FileError) as error:
+        raise UserError(str(error)) from None
+    for name, rows in summary.rows.items():
+        print(f"  {name:<22}  {rows:>12,} rows")
+    print(f"wrote the delta to {summary.snapshot_date} in {summary.path} ({summary.seconds:.1f} s)")
     return 0
 
 

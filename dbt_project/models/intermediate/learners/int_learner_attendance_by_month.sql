@@ -4,6 +4,22 @@
 -- on the census date, until they leave or go on leave. Days are counted per class and month
 -- first, and per learner only for the few who left: a learner x day join would be ~120 million
 -- rows at national scale.
+-- Incremental: a delta export recomputes only the months it touches (whole months replaced,
+-- never counts added, so a re-delivered day cannot count twice); `emis build` without
+-- --incremental rebuilds everything.
+-- depends_on: {{ ref('stg_emis__students') }}
+-- depends_on: {{ ref('stg_emis__organizations') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='month_start_date',
+) }}
+{% set new_loads -%}
+    (
+        select current_loads.load_id from current_loads
+        where current_loads.load_id > (select max(built.built_through_load_id) from {{ this }} as built)
+    )
+{%- endset %}
 with learners as (
     select * from {{ ref('int_learners_on_census_date') }}
 ),
@@ -24,6 +40,11 @@ event_types as (
     select * from {{ ref('event_types') }}
 ),
 
+current_loads as (
+    select * from {{ source('emis_meta', 'current_loads') }}
+),
+
+
 pupils as (
     select * from learners
     where level in ('primary', 'basic', 'secondary') and class_id is not null
@@ -33,7 +54,8 @@ class_days as (
     select
         class_id,
         attendance_date,
-        cast({{ dbt.date_trunc('month', 'attendance_date') }} as date) as month_start_date
+        cast({{ dbt.date_trunc('month', 'attendance_date') }} as date) as month_start_date,
+        load_id
     from attendance_marks
 ),
 
@@ -91,6 +113,58 @@ absent_months as (
         cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date)
 ),
 
+affected_months as (
+    {% if is_incremental() %}
+    -- Months with attendance or absences delivered since the last build; every month from a
+    -- movement event on; all months when a new full export, an event before the census
+    -- date, a learner's corrected sex or a corrected organization changes the whole year.
+    select class_days.month_start_date
+    from class_days
+    where class_days.load_id in {{ new_loads }}
+    union
+    select cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date)
+    from absences
+    where absences.load_id in {{ new_loads }}
+    union
+    select class_months.month_start_date
+    from class_months
+    inner join events
+        on class_months.month_start_date
+        >= cast({{ dbt.date_trunc('month', 'events.event_date') }} as date)
+    where events.load_id in {{ new_loads }}
+    union
+    select class_months.month_start_date
+    from class_months
+    where exists (
+        select 1 from current_loads
+        where
+            current_loads.is_base
+            and current_loads.load_id in {{ new_loads }}
+    )
+    or exists (
+        select 1 from events
+        inner join pupils on events.academic_year = pupils.academic_year
+        where
+            events.load_id in {{ new_loads }}
+            and events.event_date <= pupils.census_date
+    )
+    or exists (
+        select 1 from {{ ref('stg_emis__students') }} as students
+        inner join {{ this }} as built on students.student_id = built.student_id
+        where
+            students.load_id in {{ new_loads }}
+            and students.sex <> built.sex
+    )
+    or exists (
+        select 1 from {{ ref('stg_emis__organizations') }} as organizations
+        where organizations.load_id in {{ new_loads }}
+    )
+    {% else %}
+    -- A full build: every month.
+    select distinct class_months.month_start_date from class_months  -- noqa: LT02
+    {% endif %}
+),
+
 final as (
     select
         pupils.academic_year,
@@ -102,7 +176,8 @@ final as (
         pupils.locality,
         class_months.month_start_date,
         class_months.days_marked - coalesce(days_after_departure.days_gone, 0) as days_marked,
-        coalesce(absent_months.days_absent, 0) as days_absent
+        coalesce(absent_months.days_absent, 0) as days_absent,
+        (select max(current_loads.load_id) from current_loads) as built_through_load_id
     from pupils
     inner join class_months on pupils.class_id = class_months.class_id
     left join days_after_departure
@@ -115,7 +190,11 @@ final as (
             pupils.student_id = absent_months.student_id
             and pupils.class_id = absent_months.class_id
             and class_months.month_start_date = absent_months.month_start_date
-    where class_months.days_marked - coalesce(days_after_departure.days_gone, 0) > 0
+    where
+        class_months.days_marked - coalesce(days_after_departure.days_gone, 0) > 0
+        and class_months.month_start_date in (
+            select affected_months.month_start_date from affected_months
+        )
 )
 
 select * from final

@@ -1,10 +1,6 @@
 -- Grain: one row per learner x school day absent or late.
 with source as (
-    select * from {{ source('emis_raw', 'absences') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('absences', ['student_id', 'date']) }}
 ),
 
 final as (
@@ -16,7 +12,6 @@ final as (
         source.recorded_at,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

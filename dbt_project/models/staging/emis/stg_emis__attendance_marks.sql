@@ -1,10 +1,6 @@
 -- Grain: one row per class x school day on which attendance was taken.
 with source as (
-    select * from {{ source('emis_raw', 'attendance_marks') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('attendance_marks', ['class_id', 'date']) }}
 ),
 
 final as (
@@ -14,7 +10,6 @@ final as (
         source.marked_at,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

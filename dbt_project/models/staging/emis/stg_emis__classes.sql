@@ -1,10 +1,7 @@
--- Grain: one row per class or group per academic year (latest export).
+-- Grain: one row per class or group per academic year
+-- (current rows: the latest full export and the deltas after it).
 with source as (
-    select * from {{ source('emis_raw', 'classes') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('classes', ['class_id']) }}
 ),
 
 final as (
@@ -22,7 +19,6 @@ final as (
         source.updated_at,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

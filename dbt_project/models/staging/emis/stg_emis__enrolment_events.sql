@@ -1,10 +1,7 @@
--- Grain: one row per movement event of a learner (latest export).
+-- Grain: one row per movement event of a learner
+-- (current rows: the latest full export and the deltas after it).
 with source as (
-    select * from {{ source('emis_raw', 'enrolments') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('enrolments', ['event_id']) }}
 ),
 
 final as (
@@ -23,7 +20,6 @@ final as (
         source.recorded_at,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

@@ -1,10 +1,6 @@
 -- Grain: one row per organization x survey date.
 with source as (
-    select * from {{ source('emis_raw', 'infrastructure') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('infrastructure', ['org_id', 'survey_date']) }}
 ),
 
 final as (
@@ -32,7 +28,6 @@ final as (
         source.updated_at,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

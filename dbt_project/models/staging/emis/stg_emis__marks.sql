@@ -1,10 +1,6 @@
 -- Grain: one row per learner x class x subject x term mark.
 with source as (
-    select * from {{ source('emis_raw', 'grades') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('grades', ['student_id', 'class_id', 'subject', 'term']) }}
 ),
 
 final as (
@@ -18,7 +14,6 @@ final as (
         source.recorded_at,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

@@ -1,10 +1,7 @@
--- Grain: one row per education organization (latest export).
+-- Grain: one row per education organization
+-- (current rows: the latest full export and the deltas after it).
 with source as (
-    select * from {{ source('emis_raw', 'organizations') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('organizations', ['org_id']) }}
 ),
 
 final as (
@@ -25,7 +22,6 @@ final as (
         source.updated_at,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

@@ -1,10 +1,6 @@
 -- Grain: one row per year x district x sex x single year of age (age on 1 January).
 with source as (
-    select * from {{ source('emis_raw', 'population') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('population', ['year', 'district_code', 'sex', 'age']) }}
 ),
 
 final as (
@@ -16,7 +12,6 @@ final as (
         source.population as population_count,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

@@ -1,10 +1,6 @@
 -- Grain: one row per employment of an employee in a position at an organization.
 with source as (
-    select * from {{ source('emis_raw', 'staff_assignments') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('staff_assignments', ['assignment_id']) }}
 ),
 
 final as (
@@ -21,7 +17,6 @@ final as (
         source.recorded_at,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

@@ -1,10 +1,7 @@
--- Grain: one row per learner in the learner register (latest export); no personal data.
+-- Grain: one row per learner in the learner register
+-- (current rows: the latest full export and the deltas after it); no personal data.
 with source as (
-    select * from {{ source('emis_raw', 'students') }}
-),
-
-latest_load as (
-    select load_id from {{ source('emis_meta', 'latest_load') }}
+    {{ current_rows('students', ['student_id']) }}
 ),
 
 final as (
@@ -32,7 +29,6 @@ final as (
         source.updated_at,
         source.load_id
     from source
-    inner join latest_load on source.load_id = latest_load.load_id
 )
 
 select * from final

@@ -1,0 +1,57 @@
+{#
+  The current rows of a raw register table: those of the latest full export, each replaced by
+  its row in a later delta export when one carries the same key (the latest delta wins), plus
+  the records deltas add (meta.current_loads lists the loads in order). Without deltas it is
+  the latest full export's rows, as before.
+
+  The delta rows are materialized first: they are few, and PostgreSQL would otherwise re-run
+  the lookup of a record's correction for every row of the full export.
+
+  table: raw table name; key: list of its key columns (register contract).
+#}
+{% macro current_rows(table, key) %}
+    {%- set relation = source('emis_raw', table) -%}
+    {%- set loads = source('emis_meta', 'current_loads') -%}
+    {%- set columns = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do columns.append(adapter.quote(column.name)) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    with delta_rows as materialized (
+        select
+            delta.*,
+            delta_load.load_sequence as delta_sequence
+        from {{ relation }} as delta
+        inner join {{ loads }} as delta_load on delta.load_id = delta_load.load_id
+        where not delta_load.is_base
+    ),
+
+    latest_delta_rows as (
+        select
+            delta_rows.*,
+            row_number() over (
+                partition by {% for column in key %}delta_rows.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+                order by delta_rows.delta_sequence desc
+            ) as recency
+        from delta_rows
+    )
+
+    select {% for column in columns %}base.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+    from {{ relation }} as base
+    inner join {{ loads }} as base_load on base.load_id = base_load.load_id
+    where
+        base_load.is_base
+        and not exists (
+            select 1
+            from delta_rows
+            where
+                {% for column in key -%}
+                delta_rows.{{ column }} = base.{{ column }}{% if not loop.last %} and {% endif %}
+                {% endfor %}
+        )
+    union all
+    select {% for column in columns %}latest_delta_rows.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+    from latest_delta_rows
+    where latest_delta_rows.recency = 1
+{% endmacro %}
