@@ -104,7 +104,9 @@ def test_both_engines_build_identical_monitoring(duckdb_build, postgres_build, t
     with psycopg.connect(postgres_build[0].warehouse) as conn:
         on_postgres = conn.execute(f"select * from {table} order by {key}").fetchall()
     assert len(on_duckdb) > 3
-    as_text = [[tuple(str(value) for value in row) for row in rows] for rows in (on_duckdb, on_postgres)]
+    as_text = [
+        [tuple(str(value) for value in row) for row in rows] for rows in (on_duckdb, on_postgres)
+    ]
     assert as_text[0] == as_text[1]
 
 

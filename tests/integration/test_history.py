@@ -52,6 +52,4 @@ def test_history_dates_each_version_by_the_exports(warehouse, tiny_export, tmp_p
         "select count(*) from snapshots.snp_emis__students "
         "where version_number = 1 and valid_to_date is null"
     )
-    assert unchanged == warehouse.scalar(
-        "select count(*) from raw.students where load_id = 2"
-    )
+    assert unchanged == warehouse.scalar("select count(*) from raw.students where load_id = 2")
