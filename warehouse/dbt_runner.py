@@ -124,6 +124,9 @@ def build(settings: Settings, select: str | None = None, incremental: bool = Fal
     """``dbt build``: everything rebuilt, or with ``incremental`` the incremental models updated
     where the loads since their last build touch them (a full rebuild when a new full export
     has come since, as incremental models would keep rows the new export no longer has)."""
+    from warehouse.targets import open_target
+
+    open_target(settings).ensure_schema()  # a warehouse loaded by an older version
     extra = ["--select", select] if select else []
     if not (incremental and incremental_is_possible(settings)):
         extra.append("--full-refresh")

@@ -101,6 +101,18 @@ class DuckDBTarget:
             ).fetchall()
         return rows[0][0] if rows else None
 
+    def ensure_schema(self) -> None:
+        """Bring the schemas up to this version's DDL (idempotent), e.g. before a build."""
+        if not self.path.exists():
+            return
+        con = self._open_for_writing()
+        try:
+            con.execute("use warehouse")
+            for statement in create_statements(self.dialect):
+                con.execute(statement)
+        finally:
+            con.close()
+
     def write_current_keys(self, table: str, column: str, path: Path) -> None:
         """The keys of ``table``'s current records (meta.current_loads) as Parquet at ``path``."""
         if not self.path.exists():
@@ -165,6 +177,12 @@ class PostgresTarget:
                 "select load_id from meta.loads where export_fingerprint = %s", [fingerprint]
             ).fetchall()
         return rows[0][0] if rows else None
+
+    def ensure_schema(self) -> None:
+        """Bring the schemas up to this version's DDL (idempotent), e.g. before a build."""
+        with self._connect() as conn:
+            for statement in create_statements(self.dialect):
+                conn.execute(statement)
 
     def write_current_keys(self, table: str, column: str, path: Path) -> None:
         """The keys of ``table``'s current records (meta.current_loads) as Parquet at ``path``."""
