@@ -19,6 +19,10 @@ latest_export as (
 final as (
     select
         organizations.organization_id,
+        -- An organization's official name is public (not personal data): heads know schools
+        -- by name.
+        organizations.name_ru as organization_name_ru,
+        organizations.name_ky as organization_name_ky,
         organizations.district_code,
         territories.oblast_code,
         organizations.organization_type,

@@ -20,6 +20,7 @@ territories as (
 final as (
     select
         dq_issues.org_id as organization_id,
+        organizations.name_ru as organization_name_ru,
         dq_issues.register,
         dq_issues.record_id,
         dq_issues.rule as rule_id,

@@ -99,6 +99,8 @@ blocking_issues as (
 parts as (
     select
         organizations.organization_id,
+        organizations.organization_name_ru,
+        organizations.organization_name_ky,
         organizations.district_code,
         organizations.oblast_code,
         organizations.organization_type,
@@ -210,6 +212,8 @@ scored as (
 final as (
     select
         scored.organization_id,
+        scored.organization_name_ru,
+        scored.organization_name_ky,
         scored.district_code,
         scored.oblast_code,
         scored.organization_type,
