@@ -2,7 +2,8 @@
   The history of one register table across every load in the raw layer (type-2 slowly
   changing dimension): one row per version of a record, valid from the snapshot date of the
   first load that shows it until the snapshot date of the first later load where the record
-  differs or is absent (null while it is current). Derived from the loads themselves, so the
+  differs, or of the next full export that lacks it (null while it is current; a delta
+  export carries only changed rows, so absence from a delta ends nothing). Derived from the loads themselves, so the
   same export history always gives the same history, however often and whenever dbt runs
   (dbt snapshots record what each run happens to see).
 
@@ -24,8 +25,21 @@ with loads as (
     select
         load_id,
         snapshot_date,
+        coalesce(load_kind, 'full') as load_kind,
         row_number() over (order by snapshot_date, load_id) as load_sequence
     from {{ source('emis_meta', 'loads') }}
+),
+
+next_full_loads as (
+    -- For each load, the next full export after it: a record it lacks has ended there. A
+    -- delta carries only changed rows, so a record's absence from a delta says nothing.
+    select
+        loads.load_sequence,
+        min(later.load_sequence) as next_full_sequence
+    from loads
+    left join loads as later
+        on later.load_sequence > loads.load_sequence and later.load_kind = 'full'
+    group by loads.load_sequence
 ),
 
 records as (
@@ -34,6 +48,7 @@ records as (
         records.{{ column }},
         {%- endfor %}
         loads.load_sequence,
+        next_full_loads.next_full_sequence,
         md5(concat_ws('|'
             {%- for column in attributes %},
             coalesce(cast(records.{{ column }} as varchar), '~')
@@ -41,24 +56,40 @@ records as (
         )) as version_hash
     from {{ relation }} as records
     inner join loads on records.load_id = loads.load_id
+    inner join next_full_loads on loads.load_sequence = next_full_loads.load_sequence
+),
+
+neighbours as (
+    select
+        records.*,
+        lag(records.version_hash) over (
+            partition by {{ partition }} order by records.load_sequence
+        ) as previous_hash,
+        lag(records.next_full_sequence) over (
+            partition by {{ partition }} order by records.load_sequence
+        ) as previous_next_full_sequence,
+        lead(records.load_sequence) over (
+            partition by {{ partition }} order by records.load_sequence
+        ) as next_sequence
+    from records
 ),
 
 changes as (
-    -- A version starts where the record first appears, changes, or reappears after a gap.
+    -- A version starts where the record first appears, changes, or reappears after a full
+    -- export that lacked it.
     select
-        records.*,
+        neighbours.*,
         case
             when
-                lag(records.version_hash) over (
-                    partition by {{ partition }} order by records.load_sequence
-                ) = records.version_hash
-                and lag(records.load_sequence) over (
-                    partition by {{ partition }} order by records.load_sequence
-                ) = records.load_sequence - 1
+                neighbours.previous_hash = neighbours.version_hash
+                and (
+                    neighbours.previous_next_full_sequence is null
+                    or neighbours.previous_next_full_sequence >= neighbours.load_sequence
+                )
                 then 0
             else 1
         end as starts_version
-    from records
+    from neighbours
 ),
 
 numbered as (
@@ -73,6 +104,8 @@ numbered as (
 ),
 
 versions as (
+    -- A version ends at the record's next row (a new version), or at the next full export
+    -- after its last row when that export lacks the record, whichever comes first.
     select
         {{ partition }},
         version_number,
@@ -82,24 +115,43 @@ versions as (
     group by {{ partition }}, version_number
 ),
 
+version_ends as (
+    select
+        versions.*,
+        case
+            when last_row.next_sequence is null then last_row.next_full_sequence
+            when last_row.next_full_sequence is null then last_row.next_sequence
+            when last_row.next_full_sequence < last_row.next_sequence
+                then last_row.next_full_sequence
+            else last_row.next_sequence
+        end as end_load_sequence
+    from versions
+    inner join numbered as last_row
+        on
+            {%- for column in key %}
+            versions.{{ column }} = last_row.{{ column }} and
+            {%- endfor %}
+            versions.last_load_sequence = last_row.load_sequence
+),
+
 final as (
     select
         {%- for column in attributes %}
         numbered.{{ column }},
         {%- endfor %}
-        cast(versions.version_number as integer) as version_number,
+        cast(version_ends.version_number as integer) as version_number,
         first_load.load_id as first_load_id,
         first_load.snapshot_date as valid_from_date,
-        next_load.snapshot_date as valid_to_date
-    from versions
+        end_load.snapshot_date as valid_to_date
+    from version_ends
     inner join numbered
         on
             {%- for column in key %}
-            versions.{{ column }} = numbered.{{ column }} and
+            version_ends.{{ column }} = numbered.{{ column }} and
             {%- endfor %}
-            versions.first_load_sequence = numbered.load_sequence
-    inner join loads as first_load on versions.first_load_sequence = first_load.load_sequence
-    left join loads as next_load on versions.last_load_sequence + 1 = next_load.load_sequence
+            version_ends.first_load_sequence = numbered.load_sequence
+    inner join loads as first_load on version_ends.first_load_sequence = first_load.load_sequence
+    left join loads as end_load on version_ends.end_load_sequence = end_load.load_sequence
 )
 
 select * from final

@@ -106,3 +106,31 @@ def test_the_same_delta_twice_changes_nothing(warehouses, tiny_export, delta_exp
     after = contents(daily, "marts_open.observations", COMPARED["marts_open.observations"])
     assert after == before
     assert daily.scalar("select count(*) from meta.loads") == 2
+
+
+def test_history_after_a_delta_keeps_records_the_delta_does_not_carry(
+    warehouses, tiny_export, delta_export
+):
+    daily = warehouses.new()
+    daily.ingest(tiny_export.path)
+    daily.ingest(delta_export)
+    assert build(daily.settings).success
+    corrected = {
+        row[0] for row in daily.rows("select student_id from raw.students where load_id = 2")
+    }
+    assert corrected
+    versions = daily.rows(
+        "select student_id, count(*), count(valid_to_date) from snapshots.snp_emis__students "
+        "group by student_id"
+    )
+    for student_id, count, ended in versions:
+        if student_id in corrected:
+            assert (count, ended) == (2, 1), student_id
+        else:
+            assert (count, ended) == (1, 0), student_id
+    assert (
+        daily.scalar(
+            "select count(*) from snapshots.snp_emis__organizations where valid_to_date is not null"
+        )
+        == 0
+    )
