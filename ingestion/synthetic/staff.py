@@ -176,9 +176,10 @@ def _assignments(rng, positions, staff, orgs, today) -> pd.DataFrame:
     second["rate"] = rng.choice([0.25, 0.5], len(second))
     second["is_primary_job"] = False
     second["start_date"] = days(rng, today - 3 * 365, today - 30, len(second))
-    # 4 % left an earlier post at another organization (the history keeps it, closed).
+    # 4 % left an earlier post at another organization (the history keeps it, closed), one
+    # still operating: a post cannot outlive its organization's closure.
     earlier = main[rng.random(n) < 0.04].copy()
-    earlier["org_no"] = rng.choice(orgs["org_no"].to_numpy(), len(earlier))
+    earlier["org_no"] = rng.choice(schools["org_no"].to_numpy(), len(earlier))
     took_up = earlier["start_date"].to_numpy().astype("datetime64[D]")
     left = took_up - rng.integers(1, 60, len(earlier)).astype("timedelta64[D]")
     earlier["end_date"] = left
