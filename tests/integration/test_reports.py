@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import duckdb
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -24,6 +25,7 @@ from emis.reference import SEEDS_DIR
 from emis.settings import load_settings
 from ingestion.load import ingest
 from reports.declaration import FORMS_DIR, form_ids, parse_form
+from reports.extract import form_settings, write_form_inputs
 from reports.pdf import find_office, to_pdf
 from reports.report import build_report
 from tests.integration.conftest import age_on, changed_export, edit_csv, edit_manifest
@@ -763,3 +765,26 @@ def test_no_warehouse_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("EMIS_WAREHOUSE", raising=False)
     assert cli_main(["report", "osh-1", "--out", str(tmp_path / "x.xlsx")]) == 2
     assert "no warehouse" in capsys.readouterr().err
+
+
+# --- forms from a release's form inputs ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_form_inputs_fill_the_same_forms_as_the_warehouse(engine, request, tmp_path):
+    """A release ships the forms' inputs (reports.extract): every form filled from them, for
+    the republic and as of another date, equals the form filled from the warehouse; nothing
+    derived from a PIN is in them."""
+    settings = request.getfixturevalue(f"{engine}_settings")
+    path = write_form_inputs(settings, tmp_path / "forms.duckdb")
+    from_release = form_settings(path, tmp_path / "home")
+    for form_id in form_ids():
+        expected = build_report(settings, form_id)
+        got = build_report(from_release, form_id)
+        assert got.values == expected.values, form_id
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = con.execute(
+            "select column_name from duckdb_columns() where not internal"
+        ).fetchall()
+    columns = {column for (column,) in columns}
+    assert not any("pin" in column for column in columns)

@@ -1,0 +1,82 @@
+"""The inputs of the state forms as one DuckDB file, for the restricted bundle of a release.
+
+A form's reporting date is arbitrary, so a form cannot be filled in advance for every date;
+the portal must not open the live warehouse either. A release therefore ships what the forms
+read — the register histories, the movement events, the infrastructure surveys and the
+classifiers — in a DuckDB file laid out like the warehouse (same schemas and table names),
+and ``emis report`` (or the portal) fills any form for any date from it, read-only.
+
+Columns derived from a PIN (its pseudonym and validity flags) are left out: no form reads
+them, and the restricted bundle carries no column that could lead to a person.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from emis.settings import Settings, load_settings
+
+# schema.table -> the relation that fills it (meta.latest_load is a view in the warehouse)
+FORM_INPUTS = (
+    "meta.latest_load",
+    "reference.event_types",
+    "reference.organization_types",
+    "reference.staff_positions",
+    "reference.territories",
+    "snapshots.snp_emis__organizations",
+    "snapshots.snp_emis__classes",
+    "snapshots.snp_emis__staff",
+    "snapshots.snp_emis__staff_assignments",
+    "snapshots.snp_emis__students",
+    "staging.stg_emis__enrolment_events",
+    "staging.stg_emis__infrastructure_surveys",
+)
+LEFT_OUT = ("pin_pseudonym", "has_pin", "is_pin_format_valid", "is_pin_sex_consistent",
+            "is_pin_birth_date_consistent")  # fmt: skip
+
+
+def write_form_inputs(settings: Settings, path: Path) -> Path:
+    """Copy the forms' inputs from the warehouse of ``settings`` into a new DuckDB file."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as out:
+        for schema in sorted({name.split(".")[0] for name in FORM_INPUTS}):
+            out.execute(f"create schema {schema}")
+        if settings.is_postgres:
+            _copy_from_postgres(settings, out)
+        else:
+            out.execute(f"attach '{settings.warehouse_path}' as warehouse (read_only)")
+            for name in FORM_INPUTS:
+                columns = _kept(out.execute(f"select * from warehouse.{name} limit 0").description)
+                out.execute(f"create table {name} as select {columns} from warehouse.{name}")
+            out.execute("detach warehouse")
+    return path
+
+
+def form_settings(path: Path, home: Path) -> Settings:
+    """Settings that make ``emis report``'s functions read a form-inputs file."""
+    return load_settings({"EMIS_HOME": str(home), "EMIS_WAREHOUSE": str(path)})
+
+
+def _kept(description) -> str:
+    return ", ".join(f'"{column[0]}"' for column in description if column[0] not in LEFT_OUT)
+
+
+def _copy_from_postgres(settings: Settings, out: duckdb.DuckDBPyConnection) -> None:
+    import psycopg
+
+    with psycopg.connect(settings.warehouse) as conn:
+        for name in FORM_INPUTS:
+            cursor = conn.execute(f"select * from {name}")
+            names = [column.name for column in cursor.description]
+            kept = [index for index, column in enumerate(names) if column not in LEFT_OUT]
+            frame = pd.DataFrame(
+                [[row[i] for i in kept] for row in cursor.fetchall()],
+                columns=[names[i] for i in kept],
+            )
+            out.register("incoming", frame)
+            out.execute(f"create table {name} as select * from incoming")
+            out.unregister("incoming")
