@@ -9,9 +9,21 @@ from expectations import store
 from expectations.run import CheckRun, run_suites
 
 
-def check(settings: Settings) -> CheckRun:
-    """Run every suite on the latest load and replace its rows of quality.dq_issues."""
+def check(settings: Settings, refresh_monitoring: bool = True) -> CheckRun:
+    """Run every suite on the latest load and replace its rows of quality.dq_issues; then
+    rebuild the monitoring marts, whose validity part and issue list read those rows."""
     context = store.check_context(settings)
     result = run_suites(partial(store.read_chunks, settings), context)
     store.write_issues(settings, context.load_id, result.issues_frame())
+    if refresh_monitoring:
+        refresh_monitoring_marts(settings)
     return result
+
+
+def refresh_monitoring_marts(settings: Settings) -> None:
+    from emis.errors import UserError
+    from warehouse.dbt_runner import run_dbt
+
+    result = run_dbt(settings, "build", "--select", "path:models/marts/monitoring")
+    if not result.success:
+        raise UserError(f"monitoring marts not rebuilt: {result.error}")

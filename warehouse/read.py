@@ -51,3 +51,21 @@ def national_headlines(settings: Settings, academic_year: str | None = None) -> 
         """,
         [academic_year],
     )
+
+
+def frame(settings: Settings, sql: str):
+    """One query's rows as a pandas DataFrame, over a short-lived read-only connection."""
+    import pandas as pd
+
+    if settings.is_postgres:
+        import psycopg
+
+        with psycopg.connect(settings.warehouse) as conn:
+            conn.read_only = True
+            cursor = conn.execute(sql)
+            columns = [column.name for column in cursor.description]
+            return pd.DataFrame(cursor.fetchall(), columns=columns)
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql).df()

@@ -1,0 +1,195 @@
+"""`emis publish` on the tiny export: the gates, the bundles and their guarantees.
+
+One warehouse per engine is built and checked once; the releases made from it are shared by
+the tests, which only read them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import duckdb
+import pandas as pd
+import pytest
+
+from emis.settings import load_settings
+from expectations.check import check
+from ingestion.contract import TABLES
+from ingestion.load import ingest
+from tests.postgres import create_database, drop_database
+from warehouse.dbt_runner import build
+from warehouse.release.publish import (
+    CURRENT,
+    PublishRefusedError,
+    current_release,
+    publish,
+)
+
+ACCEPT = "synthetic test export: its planted defects are known"
+PERSONAL = {column.name for table in TABLES for column in table.columns if column.personal}
+OPEN_TABLES = {"observations", "indicators", "territories", "school_profiles", "footnotes",
+               "release"}  # fmt: skip
+
+
+def prepared(export_path, home, warehouse: str | None = None):
+    environ = {"EMIS_HOME": str(home)} | ({"EMIS_WAREHOUSE": warehouse} if warehouse else {})
+    settings = load_settings(environ)
+    ingest(export_path, settings)
+    assert build(settings).success
+    check(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def released(tiny_export, tmp_path_factory):
+    """A DuckDB warehouse of the tiny export, refused once, then published twice."""
+    settings = prepared(tiny_export.path, tmp_path_factory.mktemp("publish"))
+    with pytest.raises(PublishRefusedError) as refused:
+        publish(settings)
+    first = publish(settings, ACCEPT)
+    second = publish(settings, ACCEPT)
+    return settings, str(refused.value), first, second
+
+
+def test_blocking_issues_refuse_a_release_naming_rule_and_records(released):
+    _, refused, first, _ = released
+    assert "blocking quality issues" in refused and "records" in refused
+    assert "learner_enrolled_twice" in refused
+    record = pd.read_json(first.path / "release.json", typ="series")
+    assert record["blocking_accepted"] == ACCEPT
+
+
+def test_the_open_bundle_holds_every_table_in_every_format(released):
+    _, _, first, _ = released
+    folder = first.path / "open"
+    with duckdb.connect(str(folder / "open.duckdb"), read_only=True) as con:
+        tables = {row[0] for row in con.execute("show tables").fetchall()}
+        symbols = dict(
+            con.execute("select coalesce(symbol, ''), count(*) from observations group by 1")
+            .fetchall()
+        )
+        hidden = con.execute(
+            "select count(*) from observations where symbol is not null and value is not null"
+        ).fetchall()[0][0]
+    assert tables == OPEN_TABLES
+    assert symbols.get("c", 0) > 0 and symbols.get("", 0) > 0
+    assert hidden == 0  # the value is empty wherever a symbol stands
+    for name in OPEN_TABLES:
+        assert (folder / "parquet" / f"{name}.parquet").exists()
+        assert (folder / "csv" / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    for name in ("README.md", "datapackage.json", "data-dictionary.html", "sdmx/dsd.xml"):
+        assert (folder / name).stat().st_size > 0, name
+
+
+def test_no_small_count_of_persons_is_published(released):
+    _, _, first, _ = released
+    observations = pd.read_parquet(first.path / "open" / "parquet" / "observations.parquet")
+    counts = observations[observations["unit"].eq("count") & observations["symbol"].isna()]
+    persons = counts[~counts["indicator_id"].eq("organizations")]
+    small = persons[(persons["value"] > 0) & (persons["value"] < 5)]
+    assert small.empty, small.head()
+    schools = pd.read_parquet(first.path / "open" / "parquet" / "school_profiles.parquet")
+    people = schools[schools["measure"].isin(["learners", "teachers"])]
+    assert (people["value"].dropna() % 5 == 0).all()
+
+
+def test_no_personal_column_in_either_bundle(released):
+    _, _, first, _ = released
+    for path in [*first.path.rglob("*.parquet"), *first.path.rglob("*.duckdb")]:
+        if path.suffix == ".parquet":
+            columns = set(pd.read_parquet(path).columns)
+        else:
+            with duckdb.connect(str(path), read_only=True) as con:
+                columns = {
+                    row[0]
+                    for row in con.execute(
+                        "select column_name from duckdb_columns() where not internal"
+                    ).fetchall()
+                }
+        assert not columns & PERSONAL, (path, columns & PERSONAL)
+        assert not any("pin" in column for column in columns), path
+
+
+def test_the_data_package_validates_and_sdmx_reads_back(released):
+    from frictionless import validate
+    from pysdmx.io import get_datasets
+
+    _, _, first, _ = released
+    folder = first.path / "open"
+    report = validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+    datasets = get_datasets(str(folder / "sdmx" / "observations.sdmx.csv"),
+                            str(folder / "sdmx" / "dsd.xml"))  # fmt: skip
+    observations = pd.read_parquet(folder / "parquet" / "observations.parquet")
+    assert len(datasets) == 1 and len(datasets[0].data) == len(observations)
+
+
+def digests(release) -> dict[str, str]:
+    return {
+        str(path.relative_to(release.path)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in release.path.rglob("*")
+        if path.is_file() and path.suffix in (".parquet", ".csv", ".json", ".xml", ".md")
+    }
+
+
+def test_the_same_warehouse_gives_the_same_bytes_but_the_release_record(released, tmp_path):
+    settings, _, first, _ = released
+    elsewhere = load_settings(
+        {"EMIS_HOME": str(tmp_path / "home"), "EMIS_WAREHOUSE": str(settings.warehouse_path)}
+    )
+    again = publish(elsewhere, ACCEPT)
+    before, after = digests(first), digests(again)
+    assert before.keys() == after.keys()
+    differing = {name for name in before if before[name] != after[name]}
+    # the publication time: in the record, and in the guidance if the release ids differ
+    assert "release.json" in differing
+    assert differing <= {
+        "release.json",
+        "open/parquet/release.parquet",
+        "open/csv/release.csv",
+        "open/README.md",
+    }
+
+
+def test_a_second_release_becomes_current_with_its_changelog(released):
+    settings, _, first, second = released
+    assert second.release_id != first.release_id
+    assert current_release(settings) == second.path.resolve()
+    assert (settings.home / "releases" / CURRENT).is_symlink()
+    changes = pd.read_csv(second.path / "changelog.csv", encoding="utf-8-sig")
+    before = pd.read_parquet(first.path / "open" / "parquet" / "observations.parquet")
+    after = pd.read_parquet(second.path / "open" / "parquet" / "observations.parquet")
+    differing = (before["symbol"].fillna("") != after["symbol"].fillna("")).sum()
+    assert len(changes) >= differing
+    assert set(changes["change"]) <= {"added", "removed", "changed"}
+
+
+def test_a_refused_release_leaves_the_current_one(released):
+    settings, _, _, second = released
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute(
+            "insert into quality.dq_issues select load_id, 'ORG000001', 'students', 'X', "
+            "'planted_for_the_test', 'blocking', now() from meta.latest_load"
+        )
+    try:
+        with pytest.raises(PublishRefusedError, match="planted_for_the_test"):
+            publish(settings)
+        assert current_release(settings) == second.path.resolve()
+    finally:
+        with duckdb.connect(str(settings.warehouse_path)) as con:
+            con.execute("delete from quality.dq_issues where rule = 'planted_for_the_test'")
+
+
+@pytest.mark.postgres
+def test_publish_from_postgres(tiny_export, tmp_path_factory, pg_server):
+    name = f"emis_publish_{uuid.uuid4().hex[:8]}"
+    dsn = create_database(pg_server, name)
+    try:
+        settings = prepared(tiny_export.path, tmp_path_factory.mktemp("publish-pg"), dsn)
+        release = publish(settings, ACCEPT)
+        observations = pd.read_parquet(release.path / "open" / "parquet" / "observations.parquet")
+        assert observations["symbol"].eq("c").any()
+        assert (release.path / "restricted" / "form_inputs.duckdb").exists()
+    finally:
+        drop_database(pg_server, name)

@@ -1,0 +1,361 @@
+"""The release gate: an attacker's linear programs over everything a release publishes.
+
+The attacker knows every published quantity (this release's, and the previous release's where
+the amount has not changed), every relation between quantities (a total is the sum of its
+parts), that counts are not negative and that a share's part never exceeds its whole. For each
+suppressed quantity they solve min and max with a linear program (scipy's HiGHS). The gate:
+every interval at least K wide, so none is pinned.
+
+Work is kept small three ways:
+- suppressed quantities that share no relation are independent: the problem splits into
+  connected components, and components are stacked into block-diagonal programs, so one solve
+  finds the min (or max) of one chosen quantity in each of many components at once;
+- every solution is a table the attacker cannot rule out, so it widens the *known* interval of
+  every quantity in its component; a quantity whose known interval is already K wide needs no
+  program of its own (its interval is reported as known, ``exact`` False: the true one is at
+  least as wide). Every other quantity gets its exact min and max;
+- results are kept per component, so an audit after more suppression redoes only the
+  components that changed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from warehouse.release import rules
+from warehouse.release.cells import Cells
+
+BATCH_VARIABLES = 3000  # variables per stacked program
+CAP_FACTOR = 100.0  # variables are capped far above any amount: reaching the cap = unbounded
+TOLERANCE = 1e-6
+
+
+@dataclass
+class ComponentResult:
+    quantities: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    exact: np.ndarray
+    # (quantity, side) -> {relation id: dual value} for the quantities that failed
+    duals: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Per suppressed quantity: ``quantity``, ``amount``, ``low``, ``high``, ``width``,
+    ``exact`` (solved, not only known to be at least this wide), ``component``, ``passed``,
+    ``reason``."""
+
+    intervals: pd.DataFrame
+    components: int
+    largest_component: int
+    linear_programs: int
+    seconds: float
+    k: float
+    duals: dict
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.intervals["passed"].all())
+
+    @property
+    def failing(self) -> pd.DataFrame:
+        return self.intervals[~self.intervals["passed"]]
+
+    def summary(self) -> dict:
+        widths = self.intervals["width"]
+        return {
+            "suppressed_quantities": len(self.intervals),
+            "failing": int((~self.intervals["passed"]).sum()),
+            "pinned": int((widths <= TOLERANCE).sum()),
+            "min_width": None if widths.empty else _finite(widths.min()),
+            "solved_exactly": int(self.intervals["exact"].sum()),
+            "components": self.components,
+            "largest_component": self.largest_component,
+            "linear_programs": self.linear_programs,
+            "seconds": round(self.seconds, 2),
+            "k": self.k,
+        }
+
+
+def _finite(value: float) -> float | None:
+    return None if not np.isfinite(value) else round(float(value), 6)
+
+
+def audit(
+    cells: Cells,
+    suppressed: np.ndarray,
+    public: np.ndarray | None = None,
+    k: float = rules.K,
+    cache: dict | None = None,
+    known: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Audit:
+    """Min and max (or a known interval at least ``k`` wide) of every suppressed quantity.
+
+    ``public``: quantities the previous release published with the same amount (known).
+    ``cache``: component results of an earlier audit of the same cells, reused where a
+    component is unchanged (and filled for the next call).
+    ``known``: (low, high) per quantity from an audit of a subset of these suppressed cells:
+    tables it could not exclude are still possible once more is hidden, so its intervals are
+    a start (NaN where nothing is known).
+    """
+    started = time.perf_counter()
+    cache = {} if cache is None else cache
+    amount = cells.quantities["amount"].to_numpy()
+    public = np.zeros(len(amount), dtype=bool) if public is None else public
+    unknown = suppressed & ~public
+    problem = _problem(cells, unknown, amount)
+    labels, sizes = _components(problem)
+    results: dict[int, ComponentResult] = {}
+    pending = []
+    for component, members in enumerate(_members(labels, len(sizes))):
+        key = _signature(problem.variables[members])
+        if key in cache:
+            results[component] = cache[key]
+        else:
+            pending.append((component, members, key))
+    programs = 0
+    for batch in _batches(pending):
+        solved, count = _solve_batch(problem, batch, amount, k, known)
+        programs += count
+        for (component, _, key), result in zip(batch, solved, strict=True):
+            results[component] = cache[key] = result
+    frame = _intervals(results, suppressed, public, unknown, amount, k)
+    duals = {key: value for result in results.values() for key, value in result.duals.items()}
+    return Audit(
+        frame,
+        len(sizes),
+        int(sizes.max()) if len(sizes) else 0,
+        programs,
+        time.perf_counter() - started,
+        float(k),
+        duals,
+    )
+
+
+def _intervals(results, suppressed, public, unknown, amount, k) -> pd.DataFrame:
+    chosen = np.flatnonzero(suppressed)
+    low = np.full(len(amount), np.nan)
+    high = np.full(len(amount), np.nan)
+    exact = np.zeros(len(amount), dtype=bool)
+    component = np.full(len(amount), -1)
+    known = suppressed & public
+    low[known] = high[known] = amount[known]
+    exact[known] = True
+    for number, result in results.items():
+        low[result.quantities] = result.low
+        high[result.quantities] = result.high
+        exact[result.quantities] = result.exact
+        component[result.quantities] = number
+    frame = pd.DataFrame(
+        {
+            "quantity": chosen,
+            "amount": amount[chosen],
+            "low": low[chosen],
+            "high": high[chosen],
+            "width": high[chosen] - low[chosen],
+            "exact": exact[chosen],
+            "component": component[chosen],
+        }
+    )
+    frame["passed"] = frame["width"] >= k - TOLERANCE
+    frame["reason"] = np.select(
+        [frame["passed"], public[chosen], frame["width"] <= TOLERANCE, frame["width"].isna()],
+        ["", "published in the previous release with this amount", "pinned", "not solved"],
+        default=f"interval narrower than {k:g}",
+    )
+    return frame
+
+
+@dataclass(frozen=True)
+class _Problem:
+    variables: np.ndarray  # quantity id of each LP variable
+    equalities: csr_matrix  # rows: relations touching a variable
+    rhs: np.ndarray
+    row_relation: np.ndarray  # relation id of each equality row
+    inequalities: csr_matrix  # numerator - denominator <= 0
+    lower: np.ndarray
+    upper: np.ndarray
+    cap: float
+
+
+def _problem(cells: Cells, unknown: np.ndarray, amount: np.ndarray) -> _Problem:
+    variables = np.flatnonzero(unknown)
+    local = np.full(len(unknown), -1, dtype=np.int64)
+    local[variables] = np.arange(len(variables))
+    relations = cells.relations
+    rel, qty, coef = (relations[c].to_numpy() for c in ("relation", "quantity", "coef"))
+    touched = np.unique(rel[unknown[qty]])
+    row_of = np.full(int(rel.max()) + 1 if len(rel) else 0, -1, dtype=np.int64)
+    row_of[touched] = np.arange(len(touched))
+    inside = row_of[rel] >= 0 if len(rel) else np.zeros(0, dtype=bool)
+    rel, qty, coef = rel[inside], qty[inside], coef[inside]
+    is_var = unknown[qty]
+    equalities = coo_matrix(
+        (coef[is_var], (row_of[rel[is_var]], local[qty[is_var]])),
+        shape=(len(touched), len(variables)),
+    ).tocsr()
+    rhs = -np.bincount(
+        row_of[rel[~is_var]], weights=coef[~is_var] * amount[qty[~is_var]], minlength=len(touched)
+    )
+    cap = CAP_FACTOR * max(1.0, float(np.abs(amount).max()) if len(amount) else 1.0)
+    lower = np.maximum(cells.quantities["lower"].to_numpy()[variables], -cap)
+    upper = np.full(len(variables), cap)
+    shares = cells.shares
+    num, den = shares["numerator"].to_numpy(), shares["denominator"].to_numpy()
+    only_num = unknown[num] & ~unknown[den]
+    only_den = ~unknown[num] & unknown[den]
+    np.minimum.at(upper, local[num[only_num]], amount[den[only_num]])
+    np.maximum.at(lower, local[den[only_den]], amount[num[only_den]])
+    pairs = np.flatnonzero(unknown[num] & unknown[den])
+    inequalities = coo_matrix(
+        (
+            np.concatenate([np.ones(len(pairs)), -np.ones(len(pairs))]),
+            (
+                np.concatenate([np.arange(len(pairs))] * 2),
+                np.concatenate([local[num[pairs]], local[den[pairs]]]),
+            ),
+        ),
+        shape=(len(pairs), len(variables)),
+    ).tocsr()
+    return _Problem(variables, equalities, rhs, touched, inequalities, lower, upper, cap)
+
+
+def _components(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Component label of each variable, and each component's size."""
+    n = len(problem.variables)
+    if n == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    edges = [np.column_stack([np.arange(n), np.arange(n)])]
+    for matrix in (problem.equalities, problem.inequalities):
+        coo = matrix.tocoo()
+        if coo.nnz:
+            # Every variable of a row joined to the row's first variable.
+            first = np.full(matrix.shape[0], -1, dtype=np.int64)
+            order = np.lexsort((coo.col, coo.row))
+            rows, cols = coo.row[order], coo.col[order]
+            starts = np.unique(rows, return_index=True)[1]
+            first[rows[starts]] = cols[starts]
+            edges.append(np.column_stack([cols, first[rows]]))
+    pairs = np.concatenate(edges)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    # Numbered by their first variable, so the same problem always numbers them alike.
+    first = np.full(labels.max() + 1, n)
+    np.minimum.at(first, labels, np.arange(n))
+    labels = np.argsort(np.argsort(first))[labels]
+    return labels.astype(np.int64), np.bincount(labels)
+
+
+def _members(labels: np.ndarray, count: int) -> list[np.ndarray]:
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(count + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(count)]
+
+
+def _signature(quantities: np.ndarray) -> tuple:
+    """A component is the same program whenever it has the same suppressed quantities (the
+    published amounts around it are fixed for a release)."""
+    return (len(quantities), hash(quantities.tobytes()))
+
+
+def _batches(pending: list) -> list[list]:
+    """Components grouped up to BATCH_VARIABLES variables a group (larger ones alone)."""
+    batches, current, total = [], [], 0
+    for item in sorted(pending, key=lambda item: (-len(item[1]), item[0])):
+        size = len(item[1])
+        if current and total + size > BATCH_VARIABLES:
+            batches.append(current)
+            current, total = [], 0
+        current.append(item)
+        total += size
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _solve_batch(problem: _Problem, batch: list, amount: np.ndarray, k: float, known=None):
+    """Intervals of every variable of the batch's components (see the module docstring)."""
+    members = np.concatenate([item[1] for item in batch])
+    owner = np.concatenate([np.full(len(item[1]), i) for i, item in enumerate(batch)])
+    rows = np.flatnonzero(np.diff(problem.equalities[:, members].indptr) > 0)
+    a_eq = problem.equalities[rows][:, members]
+    b_eq = problem.rhs[rows]
+    ineq_rows = np.flatnonzero(np.diff(problem.inequalities[:, members].indptr) > 0)
+    a_ub = problem.inequalities[ineq_rows][:, members] if len(ineq_rows) else None
+    b_ub = np.zeros(len(ineq_rows)) if len(ineq_rows) else None
+    bounds = np.column_stack([problem.lower[members], problem.upper[members]])
+    truth = amount[problem.variables[members]]
+    low, high = truth.copy(), truth.copy()  # the true table is one the attacker cannot exclude
+    if known is not None:
+        quantities = problem.variables[members]
+        low, high = np.fmin(low, known[0][quantities]), np.fmax(high, known[1][quantities])
+    exact = np.zeros(len(members), dtype=bool)
+    row_owner = _row_owner(a_eq, owner)
+    duals: dict = {}
+    programs = 0
+    while True:
+        open_ = np.flatnonzero((high - low < k - TOLERANCE) & ~exact)
+        if len(open_) == 0:
+            break
+        # The first open variable of each component: one program finds each one's min.
+        target = open_[np.unique(owner[open_], return_index=True)[1]]
+        for sense in (1.0, -1.0):
+            c = np.zeros(len(members))
+            c[target] = sense
+            result = linprog(
+                c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if len(rows) else None,
+                b_eq=b_eq if len(rows) else None, bounds=bounds, method="highs",
+            )  # fmt: skip
+            programs += 1
+            if result.status != 0:
+                # Consistent amounts are always feasible; leave these unsolved (they fail).
+                low[target], high[target] = np.nan, np.nan
+                continue
+            x = result.x
+            low, high = np.fmin(low, x), np.fmax(high, x)
+            if len(rows):
+                _keep_duals(duals, result.eqlin.marginals, target, sense, row_owner, owner,
+                            problem, rows, members)  # fmt: skip
+        exact[target] = True
+    high = np.where(high >= problem.cap * (1 - 1e-9), np.inf, high)
+    low = np.where(low <= -problem.cap * (1 - 1e-9), -np.inf, low)
+    solved = []
+    for i, (_, component_members, _) in enumerate(batch):
+        mine = owner == i
+        quantities = problem.variables[component_members]
+        failing = set(quantities[(high[mine] - low[mine] < k - TOLERANCE)].tolist())
+        solved.append(
+            ComponentResult(
+                quantities, low[mine], high[mine], exact[mine],
+                {key: value for key, value in duals.items() if key[0] in failing},
+            )
+        )  # fmt: skip
+    return solved, programs
+
+
+def _row_owner(a_eq, owner) -> np.ndarray:
+    if a_eq is None or a_eq.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    coo = a_eq.tocoo()
+    result = np.full(a_eq.shape[0], -1, dtype=np.int64)
+    result[coo.row] = owner[coo.col]
+    return result
+
+
+def _keep_duals(duals, marginals, target, sense, row_owner, owner, problem, rows, members):
+    """For each targeted variable, the dual values of its component's relations: how much
+    its min (sense 1) or max (sense -1) would move per unit of each relation's constant."""
+    for t in target:
+        mine = row_owner == owner[t]
+        quantity = int(problem.variables[members[t]])
+        duals[quantity, sense] = dict(
+            zip(problem.row_relation[rows[mine]].tolist(), marginals[mine].tolist(), strict=True)
+        )

@@ -1,0 +1,352 @@
+"""The files of a release.
+
+``open/`` (published): ``open.duckdb`` with the tables, the same tables as Parquet and as CSV
+(UTF-8 with a byte-order mark, so Excel opens Cyrillic), the observations as SDMX-CSV 2.0 with
+their data structure definition (SDMX-ML 2.1, written and read back with pysdmx), a Frictionless
+``datapackage.json``, the data guidance (``README.md``) and the data dictionary (dbt docs).
+No row-level data: observations are aggregates after disclosure control, school profiles are
+rounded and thresholded.
+
+``restricted/`` (ministry and district staff only): the monitoring marts, the issues of the
+latest load (record ids, no names), and the forms' inputs, from which any state form for any
+date is filled.
+
+Rows are sorted and files written with fixed settings, so the same warehouse gives the same
+Parquet, CSV, SDMX and JSON bytes; only the ``release`` table and ``release.json`` carry the
+publication time. (``open.duckdb`` holds the same rows, but DuckDB does not write a file
+byte-for-byte the same twice.)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from emis.settings import Settings
+from warehouse.read import BREAKDOWNS
+
+OBSERVATION_KEY = ("indicator_id", "academic_year", "reference_date", "geographic_level",
+                   "territory_code", *BREAKDOWNS)  # fmt: skip
+INDICATOR_COLUMNS = (
+    "indicator_id", "unit", "is_share", "is_additive", "is_residual", "reference_date_rule",
+    "source_code", "name_ky", "name_ru", "name_en", "definition_ky", "definition_ru",
+    "definition_en", "formula",
+)  # fmt: skip
+SDMX_AGENCY = "KG_MOES"
+SDMX_DSD = "DSD_EMIS_EDUCATION"
+
+
+def write_open(folder: Path, disclosure, inputs, record: dict, settings: Settings) -> None:
+    """The open bundle; see the module docstring."""
+    folder.mkdir(parents=True)
+    tables = open_tables(disclosure, inputs, record)
+    for name, table in tables.items():
+        _write_parquet(table, folder / "parquet" / f"{name}.parquet")
+        _write_csv(table, folder / "csv" / f"{name}.csv")
+    with duckdb.connect(str(folder / "open.duckdb")) as con:
+        for name, table in tables.items():
+            con.register("incoming", table)
+            con.execute(f"create table {name} as select * from incoming")
+            con.unregister("incoming")
+    write_sdmx(tables["observations"], folder / "sdmx")
+    (folder / "datapackage.json").write_text(
+        json.dumps(datapackage(tables, record), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    (folder / "README.md").write_text(guidance(tables, record), encoding="utf-8")
+    _data_dictionary(settings, folder / "data-dictionary.html")
+
+
+def open_tables(disclosure, inputs, record: dict) -> dict[str, pd.DataFrame]:
+    observations = disclosure.observations.sort_values(list(OBSERVATION_KEY), kind="stable")
+    observations = observations.reset_index(drop=True)
+    observations["reference_date"] = pd.to_datetime(observations["reference_date"]).dt.date
+    for column in ("numerator", "denominator", "value"):
+        observations[column] = pd.to_numeric(observations[column], errors="coerce")
+    indicators = inputs.indicators[[c for c in INDICATOR_COLUMNS if c in inputs.indicators]]
+    territories = inputs.territories.sort_values("district_code").reset_index(drop=True)
+    schools = disclosure.school_profiles.sort_values(
+        ["academic_year", "organization_id", "measure", "level", "grade", "sex"], kind="stable"
+    ).reset_index(drop=True)
+    schools["reference_date"] = pd.to_datetime(schools["reference_date"]).dt.date
+    return {
+        "observations": observations,
+        "indicators": indicators.sort_values("indicator_id").reset_index(drop=True),
+        "territories": territories,
+        "school_profiles": schools,
+        "footnotes": footnotes(inputs.indicators),
+        "release": pd.DataFrame([_flat(record)]),
+    }
+
+
+def footnotes(indicators: pd.DataFrame) -> pd.DataFrame:
+    """One note per indicator: its reference date rule and source, in three languages."""
+    rows = []
+    for row in indicators.sort_values("indicator_id").itertuples():
+        source = f" Source: {row.source_code}." if isinstance(row.source_code, str) else ""
+        rows.append(
+            {
+                "indicator_id": row.indicator_id,
+                "note_en": f"Reference date: {row.reference_date_rule}.{source}",
+                "note_ru": f"Дата отсчёта: {row.reference_date_rule}.{source}",
+                "note_ky": f"Эсептөө күнү: {row.reference_date_rule}.{source}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def write_restricted(folder: Path, inputs, settings: Settings) -> None:
+    from reports.extract import write_form_inputs
+
+    folder.mkdir(parents=True)
+    for name, table in sorted(inputs.restricted.items()):
+        _write_parquet(table.reset_index(drop=True), folder / f"{name}.parquet")
+    write_form_inputs(settings, folder / "form_inputs.duckdb")
+
+
+def changelog(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:
+    """Observations added, removed or changed (value or symbol) since the previous release."""
+    key = list(OBSERVATION_KEY)
+    now = current[[*key, "value", "symbol"]].copy()
+    now["reference_date"] = pd.to_datetime(now["reference_date"]).dt.date.astype(str)
+    if previous is None:
+        return now.assign(change="added").iloc[0:0]
+    before = previous[[*key, "value", "symbol"]].copy()
+    before["reference_date"] = pd.to_datetime(before["reference_date"]).dt.date.astype(str)
+    merged = before.merge(now, on=key, how="outer", suffixes=("_before", "_now"), indicator=True)
+    changed = (
+        merged["_merge"].ne("both")
+        | (
+            merged["value_before"].ne(merged["value_now"])
+            & ~(merged["value_before"].isna() & merged["value_now"].isna())
+        )
+        | merged["symbol_before"].fillna("").ne(merged["symbol_now"].fillna(""))
+    )
+    out = merged[changed].copy()
+    out["change"] = out.pop("_merge").map(
+        {"left_only": "removed", "right_only": "added", "both": "changed"}
+    )
+    return out.sort_values(key).reset_index(drop=True)
+
+
+def write_manifest(folder: Path, record: dict, changes: pd.DataFrame) -> None:
+    _write_csv(changes, folder / "changelog.csv")
+    files = sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+    manifest = record | {"changes": len(changes), "files": files}
+    (folder / "release.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+
+
+# --- SDMX -----------------------------------------------------------------------------------------
+
+
+def write_sdmx(observations: pd.DataFrame, folder: Path) -> None:
+    """SDMX-CSV 2.0 of the observations, and their data structure definition (SDMX-ML 2.1).
+
+    The structure message's header is fixed (id, sender, preparation time), so the same
+    structure gives the same bytes."""
+    import datetime as dt
+
+    from pysdmx.io import write_sdmx as pysdmx_write
+    from pysdmx.io.format import Format
+    from pysdmx.model import Organisation
+    from pysdmx.model.message import Header
+
+    folder.mkdir(parents=True)
+    dimensions = ["INDICATOR", "ACADEMIC_YEAR", "REF_DATE", "GEO_LEVEL", "REF_AREA",
+                  *(name.upper() for name in BREAKDOWNS)]  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "STRUCTURE": "datastructure",
+            "STRUCTURE_ID": f"{SDMX_AGENCY}:{SDMX_DSD}(1.0)",
+            "ACTION": "I",
+            **dict(
+                zip(dimensions, (observations[c].astype(str) for c in OBSERVATION_KEY), strict=True)
+            ),
+            "OBS_VALUE": observations["value"],
+            "UNIT_MEASURE": observations["unit"],
+            "OBS_STATUS": observations["symbol"].fillna(""),
+        }
+    )
+    frame.to_csv(folder / "observations.sdmx.csv", index=False, lineterminator="\n")
+    pysdmx_write(
+        [data_structure(dimensions)],
+        Format.STRUCTURE_SDMX_ML_2_1,
+        output_path=str(folder / "dsd.xml"),
+        prettyprint=True,
+        header=Header(
+            id=f"{SDMX_DSD}_1_0",
+            prepared=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),  # the structure's version date
+            sender=Organisation(id=SDMX_AGENCY),
+        ),
+    )
+
+
+def data_structure(dimensions: list[str]):
+    from pysdmx.model import Concept, DataType
+    from pysdmx.model.dataflow import Component, Components, DataStructureDefinition, Role
+
+    def component(name: str, role: Role, dtype=DataType.STRING, required=True, level=None):
+        return Component(
+            id=name, required=required, role=role, local_dtype=dtype,
+            concept=Concept(
+                id=name,
+                name=name.replace("_", " ").title(),
+                urn="urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept="
+                f"{SDMX_AGENCY}:CS_EMIS(1.0).{name}",
+            ),
+            attachment_level=level,
+        )  # fmt: skip
+
+    return DataStructureDefinition(
+        id=SDMX_DSD,
+        agency=SDMX_AGENCY,
+        version="1.0",
+        name="EMIS education indicators of the Kyrgyz Republic",
+        components=Components(
+            [component(name, Role.DIMENSION) for name in dimensions]
+            + [
+                component("OBS_VALUE", Role.MEASURE, DataType.DOUBLE, required=False),
+                component("UNIT_MEASURE", Role.ATTRIBUTE, level="O"),
+                component("OBS_STATUS", Role.ATTRIBUTE, required=False, level="O"),
+            ]
+        ),
+    )
+
+
+# --- data package and guidance --------------------------------------------------------------------
+
+FRICTIONLESS_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number",
+                      "bool": "boolean", "boolean": "boolean"}  # fmt: skip
+
+
+def datapackage(tables: dict[str, pd.DataFrame], record: dict) -> dict:
+    resources = []
+    for name, table in tables.items():
+        fields = [{"name": column, "type": _field_type(table[column])} for column in table.columns]
+        resources.append(
+            {
+                "name": name,
+                "path": f"csv/{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "schema": {"fields": fields},
+            }
+        )
+    return {
+        "name": "emis-kg-education-statistics",
+        "title": "Education statistics of the Kyrgyz Republic (EMIS open data)",
+        "version": record["release_id"],
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        "resources": resources,
+    }
+
+
+def _field_type(series: pd.Series) -> str:
+    if str(series.dtype) in FRICTIONLESS_TYPES:
+        return FRICTIONLESS_TYPES[str(series.dtype)]
+    sample = series.dropna()
+    if len(sample) and all(hasattr(value, "isoformat") for value in sample.head(50)):
+        return "date"
+    if len(sample) and all(isinstance(value, float | int) for value in sample.head(50)):
+        return "number"
+    return "string"
+
+
+def guidance(tables: dict[str, pd.DataFrame], record: dict) -> str:
+    from warehouse.release import rules
+
+    lines = [
+        f"# EMIS open data: release {record['release_id']}",
+        "",
+        f"Education statistics of the Kyrgyz Republic from the EMIS registers as of "
+        f"{record['snapshot_date']} (academic year {record['academic_year']}). Aggregates "
+        "only: every count of persons passed disclosure control before it left the warehouse.",
+        "",
+        "## Files",
+        "",
+        "| file | what it holds |",
+        "|---|---|",
+        "| `open.duckdb` | every table below, to query with DuckDB |",
+        "| `parquet/<table>.parquet`, `csv/<table>.csv` | each table (CSV: UTF-8 with BOM) |",
+        "| `sdmx/observations.sdmx.csv`, `sdmx/dsd.xml` | the observations as SDMX-CSV 2.0 "
+        "and their data structure definition |",
+        "| `datapackage.json` | Frictionless data package describing the CSV files |",
+        "| `data-dictionary.html` | how each figure is made (dbt docs: models, columns, tests) |",
+        "",
+        "## Tables",
+        "",
+    ]
+    for name, table in tables.items():
+        lines.append(f"- `{name}` ({len(table):,} rows): {', '.join(table.columns)}")
+    lines += [
+        "",
+        "## Symbols",
+        "",
+        "Where a symbol stands, the value is empty (UK Explore Education Statistics standard):",
+        "",
+        *(f"- `{symbol}`: {meaning}" for symbol, meaning in rules.SYMBOLS.items()),
+        "",
+        "## Methodology",
+        "",
+        "Indicators follow the UNESCO UIS definitions (`indicators`: names, definitions, "
+        "formula, reference date rule and source in Kyrgyz, Russian and English). Breakdown "
+        "codes follow SDMX: `_T` total, `_Z` not applicable, `_U` unknown; districts add up "
+        "to their oblast and oblasts to the republic. Disclosure control: counts of 1-4 "
+        f"persons are suppressed (threshold k = {rules.K}); in sensitive tables (repetition, "
+        "dropout, disability, failing marks) rates on fewer than "
+        f"{rules.SENSITIVE_MIN_DENOMINATOR} persons too; further cells are suppressed so "
+        "that none can be recomputed from totals across territories and breakdowns, which "
+        "an audit by linear programming verifies before the release is made. School profiles "
+        "give counts of persons rounded to base 5, with 1-4 suppressed.",
+        "",
+        "## This release",
+        "",
+        f"- export snapshot date: {record['snapshot_date']}; loads {record['load_ids']}",
+        f"- code version: {record['code_version']}",
+        f"- disclosure: {json.dumps(record['disclosure'], default=str)}",
+    ]
+    if record.get("blocking_accepted"):
+        lines.append(
+            f"- published despite blocking quality issues {record['blocking_issues']}: "
+            f"{record['blocking_accepted']}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# --- writers --------------------------------------------------------------------------------------
+
+
+def _write_parquet(table: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.Table.from_pandas(table, preserve_index=False),
+        path,
+        compression="zstd",
+        write_statistics=True,
+    )
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def _flat(record: dict) -> dict:
+    return {key: json.dumps(value, default=str) if isinstance(value, dict | list) else value
+            for key, value in record.items()}  # fmt: skip
+
+
+def _data_dictionary(settings: Settings, path: Path) -> None:
+    import shutil
+
+    from warehouse.dbt_runner import generate_data_dictionary
+
+    shutil.copyfile(generate_data_dictionary(settings), path)

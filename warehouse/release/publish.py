@@ -1,0 +1,329 @@
+"""`emis publish`: a release of the warehouse, made only when its gates pass.
+
+1. Gate one, quality: blocking issues of the latest load (``quality.dq_issues``) refuse the
+   release, naming each rule and its number of records, unless a person accepts them with a
+   reason (``--accept-blocking``), which the release records and its notes show.
+2. Disclosure control on every published count and rate (``rules``, ``cells``,
+   ``suppression``, ``patterns``), then gate two: the audit (``audit``) solves every
+   suppressed cell's interval from everything published, this release and the previous one;
+   a cell pinned or narrower than the threshold refuses the release.
+3. The bundles are written into a hidden folder, renamed to ``releases/<release_id>`` and
+   ``releases/current`` is switched to it atomically (a symlink replaced by rename), so the
+   portal sees the old release or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from emis import __version__
+from emis.errors import UserError
+from emis.settings import Settings
+from warehouse.release import bundle, rules
+from warehouse.release.cells import build_cells, sort_observations, territory_parents
+
+CURRENT = "current"
+
+
+class PublishRefusedError(UserError):
+    """A gate refused the release; the previous release stays current."""
+
+
+@dataclass
+class Inputs:
+    """What a release is made of, read from the warehouse (read-only)."""
+
+    observations: pd.DataFrame
+    indicators: pd.DataFrame
+    territories: pd.DataFrame
+    school_profiles: pd.DataFrame
+    restricted: dict[str, pd.DataFrame]
+    loads: pd.DataFrame  # the loads staging reads (meta.current_loads joined to meta.loads)
+    blocking: pd.DataFrame  # rule, records: blocking issues of the latest load
+
+
+@dataclass
+class Disclosure:
+    observations: pd.DataFrame  # with ``symbol``; suppressed values emptied
+    school_profiles: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+    audit_passed: bool = True
+    failing: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    path: Path
+    summary: dict
+    seconds: float
+
+
+def releases_dir(settings: Settings) -> Path:
+    return settings.home / "releases"
+
+
+def current_release(settings: Settings) -> Path | None:
+    link = releases_dir(settings) / CURRENT
+    return link.resolve() if link.exists() else None
+
+
+def publish(settings: Settings, accept_blocking: str | None = None, progress=None) -> Release:
+    """Make a release of the warehouse of ``settings`` and make it current; see the module."""
+    started = time.perf_counter()
+    step = progress or (lambda _message: None)
+    step("reading the warehouse")
+    inputs = read_inputs(settings)
+    blocking = inputs.blocking
+    if len(blocking) and not accept_blocking:
+        listed = "; ".join(f"{rule}: {records:,} records" for rule, records in blocking.values)
+        raise PublishRefusedError(
+            f"blocking quality issues in the latest load ({listed}); fix them and run "
+            "`emis check` again, or accept them with --accept-blocking REASON"
+        )
+    previous = current_release(settings)
+    step("disclosure control and audit")
+    disclosure = control(inputs, _previous_observations(previous))
+    if not disclosure.audit_passed:
+        failing = disclosure.failing
+        raise PublishRefusedError(
+            f"disclosure audit: {len(failing):,} suppressed cells could be narrowed to less than "
+            f"{rules.K} (e.g. {failing.iloc[0].to_dict()}); the previous release stays current"
+        )
+    release_id = _release_id(settings, inputs.loads)
+    record = _release_record(release_id, inputs, disclosure, accept_blocking)
+    step(f"writing release {release_id}")
+    root = releases_dir(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = root / f".{release_id}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        bundle.write_open(staging / "open", disclosure, inputs, record, settings)
+        bundle.write_restricted(staging / "restricted", inputs, settings)
+        changes = bundle.changelog(_previous_observations(previous), disclosure.observations)
+        bundle.write_manifest(staging, record, changes)
+        staging.rename(root / release_id)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    switch_current(root, release_id)
+    summary = record | {"changes": len(changes)}
+    return Release(release_id, root / release_id, summary, time.perf_counter() - started)
+
+
+def switch_current(root: Path, release_id: str) -> None:
+    """Point ``root/current`` at ``release_id`` atomically: a new link renamed over the old."""
+    temporary = root / f".{CURRENT}.{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(release_id, target_is_directory=True)
+    temporary.replace(root / CURRENT)
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+RESTRICTED_TABLES = {
+    "monitoring_organizations": "select * from marts_monitoring.monitoring_organizations",
+    "monitoring_territories": "select * from marts_monitoring.monitoring_territories",
+    "monitoring_issues": "select * from marts_monitoring.monitoring_issues",
+    "dq_issues": "select issues.* from quality.dq_issues as issues "
+    "inner join meta.latest_load as latest on issues.load_id = latest.load_id",
+}
+
+
+def read_inputs(settings: Settings) -> Inputs:
+    from warehouse.read import frame
+
+    blocking = frame(
+        settings,
+        "select issues.rule, count(distinct issues.record_id) as records "
+        "from quality.dq_issues as issues "
+        "inner join meta.latest_load as latest on issues.load_id = latest.load_id "
+        "where issues.severity = 'blocking' group by issues.rule order by issues.rule",
+    )
+    return Inputs(
+        observations=frame(settings, "select * from marts_open.observations"),
+        indicators=frame(settings, "select * from reference.indicators"),
+        territories=frame(settings, "select * from reference.territories"),
+        school_profiles=frame(settings, "select * from marts_open.school_profiles"),
+        restricted={name: frame(settings, sql) for name, sql in RESTRICTED_TABLES.items()},
+        loads=frame(
+            settings,
+            "select loads.load_id, loads.export_fingerprint, loads.snapshot_date, "
+            "loads.academic_year, current_loads.load_kind from meta.loads as loads "
+            "inner join meta.current_loads as current_loads "
+            "on loads.load_id = current_loads.load_id order by current_loads.load_sequence",
+        ),
+        blocking=blocking,
+    )
+
+
+def _previous_observations(previous: Path | None) -> pd.DataFrame | None:
+    if previous is None:
+        return None
+    path = previous / "open" / "parquet" / "observations.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+# --- disclosure control ---------------------------------------------------------------------------
+
+
+def control(inputs: Inputs, previous: pd.DataFrame | None = None) -> Disclosure:
+    """Suppress and audit the observations (``suppression.control``); round and threshold the
+    school profiles."""
+    from warehouse.release import suppression
+
+    observations = sort_observations(inputs.observations)
+    oblasts = inputs.territories["oblast_code"]
+    districts = dict(zip(inputs.territories["district_code"], oblasts, strict=True))
+    parents = territory_parents(observations["territory_code"], districts)
+    cells = build_cells(observations, inputs.indicators, parents)
+    public = _public(cells, observations, previous)
+    result = suppression.control(observations, cells, public)
+    hidden_rows = _hidden_rows(cells, result.suppressed, len(observations))
+    primary_rows = _hidden_rows(cells, result.primary, len(observations))
+    published = with_symbols(observations, hidden_rows, inputs.indicators)
+    summary = {
+        "observations": len(observations),
+        "suppressed_primary": int(primary_rows.sum()),
+        "suppressed_secondary": int((hidden_rows & ~primary_rows).sum()),
+        "repairs": result.repairs,
+        "audit": result.audit.summary(),
+    }
+    return Disclosure(
+        published,
+        round_school_profiles(inputs.school_profiles),
+        summary,
+        result.audit.passed,
+        result.audit.failing,
+    )
+
+
+def _public(cells, observations, previous) -> np.ndarray | None:
+    """Quantities the previous release published with the same amount (they stay public)."""
+    if previous is None or previous.empty:
+        return None
+    key = [column for column in ("indicator_id", "academic_year", "territory_code",
+                                 *bundle.BREAKDOWNS) if column in previous.columns]  # fmt: skip
+    known = previous[previous["symbol"].isna()][[*key, "numerator", "denominator"]]
+    merged = observations[key].reset_index().merge(known, on=key, how="inner")
+    public = np.zeros(len(cells.quantities), dtype=bool)
+    amounts = cells.quantities["amount"].to_numpy()
+    for measure in rules.MEASURES:
+        part = cells.cells[cells.cells["measure"] == measure]
+        values = dict(zip(merged["index"], merged[measure], strict=True))
+        same = [
+            quantity
+            for row, quantity in zip(part["row"], part["quantity"], strict=True)
+            if row in values and values[row] is not None and float(values[row]) == amounts[quantity]
+        ]
+        public[same] = True
+    return public
+
+
+def _hidden_rows(cells, suppressed: np.ndarray, rows: int) -> np.ndarray:
+    """Rows of the observations with a suppressed part."""
+    hidden = np.zeros(rows, dtype=bool)
+    parts = cells.cells
+    hidden[parts["row"].to_numpy()[suppressed[parts["quantity"].to_numpy()]]] = True
+    return hidden
+
+
+def with_symbols(
+    observations: pd.DataFrame, hidden: np.ndarray, indicators: pd.DataFrame
+) -> pd.DataFrame:
+    """The published observations: a symbol where a value cannot stand, the value empty there."""
+    frame = observations.copy()
+    value = pd.to_numeric(frame["value"], errors="coerce")
+    precision = frame["unit"].map(rules.PRECISION).fillna(1).astype(int)
+    residual = frame["indicator_id"].isin(
+        indicators.loc[indicators["is_residual"].astype(bool), "indicator_id"]
+    )
+    reconstructed = frame["indicator_id"].isin(rules.RECONSTRUCTED)
+    symbol = np.select(
+        [
+            hidden,
+            value.isna() & (pd.to_numeric(frame["denominator"], errors="coerce") == 0),
+            value.isna(),
+            (reconstructed | residual)
+            & frame["unit"].eq("percent")
+            & ((value < 0) | (value > 100))
+            & frame["geographic_level"].ne("national"),
+            (value != 0) & (value.abs() < 0.5 * 10.0 ** (-precision)),
+        ],
+        ["c", "z", "x", "u", "low"],
+        default="",
+    )
+    frame["symbol"] = pd.Series(symbol, index=frame.index).replace("", None)
+    blank = frame["symbol"].notna()
+    frame.loc[blank, "value"] = None
+    frame.loc[frame["symbol"].eq("c"), ["numerator", "denominator"]] = None
+    return frame
+
+
+SCHOOL_PERSON_MEASURES = ("learners", "teachers")
+
+
+def round_school_profiles(profiles: pd.DataFrame, base: int = rules.K) -> pd.DataFrame:
+    """Schools' counts of persons: 1..K-1 suppressed (``c``), the rest rounded to base 5, so
+    no small number is exact and none can be recovered by subtracting schools from their
+    district; facilities (1/0, a building, not persons) are published as they are."""
+    frame = profiles.copy()
+    persons = frame["measure"].isin(SCHOOL_PERSON_MEASURES)
+    value = frame["value"].astype("float64")
+    small = persons & (value > 0) & (value < base)
+    rounded = (np.floor(value / base + 0.5) * base).where(persons, value)
+    frame["value"] = rounded.where(~small).astype("Int64")
+    frame["symbol"] = np.where(small, "c", None)
+    return frame
+
+
+# --- release record -------------------------------------------------------------------------------
+
+
+def _release_id(settings: Settings, loads: pd.DataFrame) -> str:
+    """The snapshot date and a running number: 2026-01-15.1, 2026-01-15.2, ..."""
+    snapshot = pd.to_datetime(loads["snapshot_date"]).max().date().isoformat()
+    root = releases_dir(settings)
+    taken = [p.name for p in root.glob(f"{snapshot}.*")] if root.exists() else []
+    numbers = [int(name.rsplit(".", 1)[1]) for name in taken if name.rsplit(".", 1)[1].isdigit()]
+    return f"{snapshot}.{max(numbers, default=0) + 1}"
+
+
+def _release_record(release_id, inputs: Inputs, disclosure: Disclosure, accepted) -> dict:
+    loads = inputs.loads
+    return {
+        "release_id": release_id,
+        "published_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "snapshot_date": pd.to_datetime(loads["snapshot_date"]).max().date().isoformat(),
+        "academic_year": str(loads["academic_year"].iloc[-1]),
+        "load_ids": [int(value) for value in loads["load_id"]],
+        "export_fingerprints": [str(value) for value in loads["export_fingerprint"]],
+        "code_version": __version__ + _git_revision(),
+        "blocking_issues": {rule: int(n) for rule, n in inputs.blocking.values},
+        "blocking_accepted": accepted,
+        "disclosure": disclosure.summary,
+    }
+
+
+def _git_revision() -> str:
+    head = Path(__file__).resolve().parents[2] / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            ref = (head.parent / ref[5:]).read_text().strip()
+        return f"+{ref[:12]}"
+    except OSError:
+        return ""
+
+
+def summary_json(release: Release) -> str:
+    return json.dumps(release.summary, indent=2, ensure_ascii=False, default=str)

@@ -1,0 +1,253 @@
+"""Disclosure control over the quantities of ``cells``: primary suppression, secondary
+suppression, and repair until the audit passes.
+
+Primary: a protected count of 1..K-1 (a net figure by its size), and in sensitive tables the
+numerator of a rate whose denominator is under 10 (zero included: "none of these 7 repeated"
+is a statement about each of them). Zeros are published otherwise.
+
+Secondary, in three steps:
+1. patterns (``patterns``): for each primary cell, the cells of a move of hypothetical persons
+   that no published figure would show, at least K wide where the table allows;
+2. margins, iterated to a fixed point: no relation (total = sum of parts) may hide exactly one
+   member (subtraction gives it back), nor, with its total published, hide parts adding up to
+   less than K; such a relation hides one more member (the one closing most other such
+   relations, then the smallest positive part, then its total);
+3. repair: the audit solves the attacker's programs; for each cell still narrower than K, the
+   published cell whose hiding widens it most (from the program's dual values) is hidden, and
+   step 2 runs again, until the audit passes or nothing is left to hide.
+
+Cells the previous release published with the same amount are public already: never chosen.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from warehouse.read import BREAKDOWNS
+from warehouse.release import rules
+from warehouse.release.audit import Audit, audit
+from warehouse.release.cells import NOT_APPLICABLE, TOTAL, Cells
+from warehouse.release.patterns import protect
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 10_000
+MAX_REPAIRS = 60
+
+
+def published_detail(observations: pd.DataFrame) -> pd.Series:
+    """Rows the open bundle publishes at all (``rules.MAX_CROSSED``), as a boolean mask."""
+    specific = ~observations[list(BREAKDOWNS)].isin([TOTAL, NOT_APPLICABLE])
+    crossed = specific.sum(axis=1) - specific["grade"].astype(int)  # a grade goes with its level
+    limit = observations["geographic_level"].map(
+        lambda level: rules.MAX_CROSSED.get(level) if level in rules.MAX_CROSSED else 0
+    )
+    keep = limit.isna() | (crossed <= limit.fillna(0))
+    if rules.DISTRICT_LEVEL_BY_SEX:
+        sensitive = observations["indicator_id"].map(lambda i: rules.protection(i).sensitive)
+        level_by_sex = (
+            (crossed == 2) & specific["sex"] & specific["level"] & ~specific["grade"] & ~sensitive
+        )
+        keep |= (observations["geographic_level"] == "district") & level_by_sex
+    return keep
+
+
+def primary(observations: pd.DataFrame, cells: Cells, k: int = rules.K) -> np.ndarray:
+    """Quantities suppressed by the threshold and sensitive-rate rules (bool per quantity)."""
+    amount = cells.quantities["amount"].to_numpy()
+    suppressed = (np.abs(amount) > 0) & (np.abs(amount) < k)
+    numerators = cells.cells[cells.cells["measure"] == rules.NUMERATOR]
+    rows = numerators["row"].to_numpy()
+    indicator = observations["indicator_id"].to_numpy()[rows]
+    sensitive = np.array([rules.protection(i).sensitive for i in indicator], dtype=bool)
+    denominator = observations["denominator"].to_numpy()[rows]
+    has_denominator = ~np.isin(observations["unit"].to_numpy()[rows], rules.UNITS_WITHOUT_DENOMINATOR)
+    small = (
+        sensitive
+        & has_denominator
+        & (denominator > 0)
+        & (denominator < rules.SENSITIVE_MIN_DENOMINATOR)
+    )
+    suppressed[numerators["quantity"].to_numpy()[small]] = True
+    return suppressed
+
+
+@dataclass(frozen=True)
+class Secondary:
+    suppressed: np.ndarray  # bool per quantity
+    rounds: int
+    exposed: int  # relations still exposing a cell with nothing left to hide (the audit decides)
+
+
+def secondary(
+    cells: Cells,
+    suppressed: np.ndarray,
+    public: np.ndarray | None = None,
+    k: int = rules.K,
+) -> Secondary:
+    """Extend ``suppressed`` until no relation exposes a hidden quantity (step 2 above)."""
+    suppressed = suppressed.copy()
+    relations = cells.relations
+    relation = relations["relation"].to_numpy()
+    quantity = relations["quantity"].to_numpy()
+    is_total = relations["coef"].to_numpy() > 0
+    amount = np.abs(cells.quantities["amount"].to_numpy())
+    count_like = cells.quantities["lower"].to_numpy() == 0
+    n = int(relation.max()) + 1 if len(relation) else 0
+    nonneg = np.bincount(relation, weights=~count_like[quantity], minlength=n) == 0
+    eligible = np.ones(len(amount), dtype=bool) if public is None else ~public
+    rank = np.where(is_total, 1, np.where(amount[quantity] > 0, 0, 2))
+    exposed = 0
+    for rounds in range(1, MAX_ROUNDS + 1):
+        hidden = suppressed[quantity]
+        count = np.bincount(relation, weights=hidden, minlength=n)
+        total_hidden = np.bincount(relation, weights=hidden & is_total, minlength=n) > 0
+        part_sum = np.bincount(relation, weights=hidden * ~is_total * amount[quantity], minlength=n)
+        exposing = (count == 1) | (nonneg & ~total_hidden & (count > 0) & (part_sum < k - 1e-9))
+        candidate = np.flatnonzero(exposing[relation] & ~hidden & eligible[quantity])
+        # The member closing most exposing relations at once, so patterns close (as a
+        # rectangle does in a two-way table); then positive parts, smallest first; then the
+        # total; then zero parts; ties by quantity id, so the result is reproducible.
+        votes = np.bincount(quantity[candidate], minlength=len(amount))[quantity[candidate]]
+        order = np.lexsort(
+            (quantity[candidate], amount[quantity[candidate]], rank[candidate], -votes,
+             relation[candidate])
+        )  # fmt: skip
+        ordered = candidate[order]
+        first = np.unique(relation[ordered], return_index=True)[1]
+        chosen = quantity[ordered[first]]
+        exposed = int(exposing.sum()) - len(first)
+        if len(chosen) == 0:
+            return Secondary(suppressed, rounds, exposed)
+        suppressed[chosen] = True
+    return Secondary(suppressed, MAX_ROUNDS, exposed)
+
+
+def repair_picks(
+    cells: Cells, suppressed: np.ndarray, result: Audit, public: np.ndarray | None = None
+) -> np.ndarray:
+    """For each failing quantity, the published quantity whose hiding widens it most.
+
+    The failing side's program gives dual values per relation: the rate at which its optimum
+    moves with the relation's constant. A published quantity in those relations moves the
+    optimum by minus the sum of dual x coefficient per unit; the largest such rate, in a
+    direction the quantity can move, wins (ties: smallest amount). Without duals (or with all
+    rates zero), the smallest positive published member of a relation holding the cell.
+    """
+    amount = cells.quantities["amount"].to_numpy()
+    lower = cells.quantities["lower"].to_numpy()
+    eligible = ~suppressed if public is None else ~suppressed & ~public
+    relations = cells.relations
+    by_relation = relations.groupby("relation", sort=True)
+    member_index = by_relation.indices
+    rel_quantity = relations["quantity"].to_numpy()
+    rel_coef = relations["coef"].to_numpy()
+    picks = set()
+    for row in result.failing.itertuples(index=False):
+        if row.reason.startswith("published in the previous"):
+            continue
+        q = int(row.quantity)
+        # Widen the side with less room: the max (sense -1) or the min (sense 1).
+        sense = -1.0 if (row.high - row.amount) <= (row.amount - row.low) else 1.0
+        pick = _dual_pick(
+            result.duals.get((q, sense)), member_index, rel_quantity, rel_coef, amount, lower,
+            eligible,
+        )  # fmt: skip
+        if pick is None:
+            pick = _smallest_neighbour(q, relations, member_index, rel_quantity, amount, eligible)
+        if pick is not None:
+            picks.add(pick)
+    return np.array(sorted(picks), dtype=np.int64)
+
+
+def _dual_pick(duals, member_index, rel_quantity, rel_coef, amount, lower, eligible):
+    if not duals:
+        return None
+    rate: dict[int, float] = {}
+    for relation, y in duals.items():
+        if y == 0:
+            continue
+        for position in member_index.get(relation, ()):
+            q = int(rel_quantity[position])
+            if eligible[q]:
+                rate[q] = rate.get(q, 0.0) - y * rel_coef[position]
+    best, best_key = None, None
+    for q, g in rate.items():
+        # The program minimises: a quantity helps by rising when g < 0, by falling when g > 0.
+        score = -g if g < 0 else (g if amount[q] > lower[q] else 0.0)
+        if score <= 1e-9:
+            continue
+        key = (-score, abs(amount[q]), q)
+        if best_key is None or key < best_key:
+            best, best_key = q, key
+    return best
+
+
+def _smallest_neighbour(q, relations, member_index, rel_quantity, amount, eligible):
+    holding = relations["relation"].to_numpy()[rel_quantity == q]
+    best, best_key = None, None
+    for relation in holding:
+        for position in member_index[relation]:
+            other = int(rel_quantity[position])
+            if other == q or not eligible[other]:
+                continue
+            key = (amount[other] <= 0, abs(amount[other]), other)
+            if best_key is None or key < best_key:
+                best, best_key = other, key
+    return best
+
+
+@dataclass(frozen=True)
+class Control:
+    primary: np.ndarray  # bool per quantity
+    suppressed: np.ndarray  # bool per quantity: primary and secondary
+    audit: Audit  # the audit of the final suppression: the release gate
+    repairs: int  # repair rounds run
+    seconds: float
+    audit_seconds: float  # all audits together
+    linear_programs: int
+
+
+def control(
+    observations: pd.DataFrame,
+    cells: Cells,
+    public: np.ndarray | None = None,
+    k: int = rules.K,
+    *,
+    use_patterns: bool = True,
+    repair: bool = True,
+) -> Control:
+    """Primary, secondary and repaired suppression, audited (see the module docstring)."""
+    started = time.perf_counter()
+    first = primary(observations, cells, k)
+    hidden = first.copy()
+    if use_patterns:
+        hidden = protect(cells, hidden, public, k).suppressed
+    hidden = secondary(cells, hidden, public, k).suppressed
+    cache: dict = {}
+    known = (np.full(len(hidden), np.nan), np.full(len(hidden), np.nan))
+    audit_seconds, programs, repairs = 0.0, 0, 0
+    while True:
+        result = audit(cells, hidden, public, k, cache, known)
+        intervals = result.intervals
+        known[0][intervals["quantity"].to_numpy()] = intervals["low"].to_numpy()
+        known[1][intervals["quantity"].to_numpy()] = intervals["high"].to_numpy()
+        audit_seconds += result.seconds
+        programs += result.linear_programs
+        log.info("audit round %d: %s", repairs, result.summary())
+        if result.passed or not repair or repairs >= MAX_REPAIRS:
+            break
+        picks = repair_picks(cells, hidden, result, public)
+        if len(picks) == 0:
+            break
+        hidden[picks] = True
+        hidden = secondary(cells, hidden, public, k).suppressed
+        repairs += 1
+    return Control(
+        first, hidden, result, repairs, time.perf_counter() - started, audit_seconds, programs
+    )
