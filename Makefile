@@ -16,20 +16,26 @@ $(VENV)/.installed: pyproject.toml
 
 demo: venv
 	$(BIN)/emis generate --scale tiny --seed 1 --year 2025 --out $(DEMO)/export --force --quiet
-	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis ingest $(DEMO)/export
-	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis build
+	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis run $(DEMO)/export \
+		--accept-blocking "synthetic demo export: its planted defects are left in on purpose"
+	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis report osh-1 --out $(DEMO)/reports/osh-1.xlsx --no-pdf
 	@echo
-	@echo "Where to look:"
-	@echo "  $(DEMO)/export/             a synthetic register export (manifest.json, eleven files)"
-	@echo "  $(DEMO)/export/defects.csv  the defects planted on purpose (ground truth for quality checks)"
-	@echo "  $(DEMO)/warehouse.duckdb    the warehouse: raw.* (no personal data), meta.loads,"
-	@echo "                              meta.load_files, meta.quarantine (rows that broke the contract),"
-	@echo "                              marts_open.observations (the open indicators, with all totals)"
-	@echo "Query it, e.g.:"
-	@echo "  $(BIN)/python -c 'import duckdb; duckdb.connect(\"$(DEMO)/warehouse.duckdb\", read_only=True).sql(\"select file_name, line_number, record_id, column_name, rule, value from meta.quarantine\").show()'"
 	@echo "National figures of the demo (EMIS_HOME=$(DEMO) $(BIN)/emis indicators):"
 	@EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis indicators
-	@echo "Docs: docs/synthetic-data.md, docs/ingestion.md, docs/warehouse.md. Next: quality checks, releases, portal."
+	@echo
+	@echo "Where to look:"
+	@echo "  $(DEMO)/export/                 a synthetic register export (manifest.json, eleven files);"
+	@echo "                                  defects.csv: the defects planted on purpose"
+	@echo "  $(DEMO)/warehouse.duckdb        the warehouse: raw.* (no personal data), meta.quarantine,"
+	@echo "                                  marts_open.observations, marts_monitoring.*, quality.dq_issues"
+	@echo "  $(DEMO)/releases/current/open/  the open data release (DuckDB, Parquet, CSV, SDMX, README.md)"
+	@echo "  $(DEMO)/releases/current/restricted/  monitoring and issue lists for district heads"
+	@echo "  $(DEMO)/reports/osh-1.xlsx      the state form ОШ-1 for the republic"
+	@echo "  docs/                           how each part works"
+	@echo "The portal: EMIS_HOME=$(DEMO) $(BIN)/emis portal   (restricted pages: emis users add --help)"
+ifneq ($(DEMO_PORTAL),0)
+	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis portal
+endif
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
