@@ -16,10 +16,14 @@ from emis.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dashboards import cli as dashboards_cli
     from emis import info
+    from expectations import cli as expectations_cli
     from ingestion import cli as ingestion_cli
     from ingestion.synthetic import cli as synthetic_cli
+    from reports import cli as reports_cli
     from warehouse import cli as warehouse_cli
+    from warehouse.release import cli as release_cli
 
     parser = argparse.ArgumentParser(
         prog="emis",
@@ -34,7 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"emis {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for area in (synthetic_cli, ingestion_cli, warehouse_cli, info):
+    for area in (
+        synthetic_cli,
+        ingestion_cli,
+        warehouse_cli,
+        expectations_cli,
+        reports_cli,
+        release_cli,
+        dashboards_cli,
+        info,
+    ):
         area.register(subparsers)
     return parser
 

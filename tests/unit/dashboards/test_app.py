@@ -1,0 +1,195 @@
+"""The portal's pages in AppTest: they render in every language, the explorer's URL restores a
+view, and the restricted pages hold their scope whatever the URL or the session asks."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import auth, i18n
+from tests.portal_fixtures import (
+    OTHER_DISTRICT,
+    OTHER_SCHOOL,
+    OWN_DISTRICT,
+    OWN_SCHOOL,
+    PASSWORD,
+    PortalHome,
+)
+from tests.unit.dashboards.conftest import APP
+
+PUBLIC = {
+    "app_pages/home.py": "home.title",
+    "app_pages/explorer.py": "explorer.title",
+    "app_pages/territory.py": "territory.title",
+    "app_pages/school.py": "school.title",
+    "app_pages/open_data.py": "open_data.title",
+    "app_pages/methodology.py": "methodology.title",
+}
+
+
+def shown_text(at) -> str:
+    """Everything a page shows as text, dataframes included."""
+    parts = [e.value for kind in ("title", "header", "markdown", "caption", "error", "info")
+             for e in getattr(at, kind)]  # fmt: skip
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    parts += [str(metric.value) for metric in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("page", PUBLIC)
+def test_every_public_page_renders_in_every_language(app, page, lang):
+    at = app(page, lang=lang)
+    assert at.title[0].value == i18n.text(PUBLIC[page], lang)
+
+
+def test_home_shows_key_figures_with_the_release(app):
+    at = app(lang="en")
+    labels = [metric.label for metric in at.metric]
+    assert "Learners enrolled" in labels and "Gross enrolment ratio" in labels
+    assert "2026-01-15.1" in at.caption[0].value
+    assert "First release (test)." in shown_text(at)
+
+
+def test_the_explorer_url_restores_a_view(app):
+    at = app(
+        "app_pages/explorer.py", lang="en", explorer_indicator="learners",
+        explorer_level="district", explorer_by="sex",
+    )  # fmt: skip
+    assert at.selectbox(key="explorer_indicator").value == "learners"
+    assert at.button_group(key="explorer_level").value == "district"
+    assert at.multiselect(key="explorer_by").value == ["sex"]
+    table = at.dataframe[0].value
+    assert set(table["Code"]) == {OWN_DISTRICT, OTHER_DISTRICT}
+    assert set(table["Sex"]) == {"Female", "Male"}
+    assert "explorer_by=sex" in at.code[0].value
+
+
+def test_invalid_url_values_are_ignored(app):
+    at = app("app_pages/explorer.py", explorer_indicator="no_such", explorer_level="planet")
+    assert at.button_group(key="explorer_level").value == "national"
+
+
+def test_changing_a_breakdown_changes_the_table_and_the_url(app):
+    at = app("app_pages/explorer.py", lang="en", explorer_indicator="learners")
+    assert list(at.dataframe[0].value["Territory"]) == ["Kyrgyz Republic"]
+    at.multiselect(key="explorer_by").set_value(["sex", "level"]).run()
+    table = at.dataframe[0].value
+    assert {"Sex", "Education level"} <= set(table.columns) and len(table) > 2
+    assert at.query_params["explorer_by"] == ["sex", "level"]
+
+
+def test_suppressed_cells_show_their_symbol_and_its_meaning(app):
+    at = app(
+        "app_pages/explorer.py", lang="en", explorer_indicator="learners_with_disabilities",
+        explorer_level="district", explorer_by="disability",
+    )  # fmt: skip
+    table = at.dataframe[0].value
+    suppressed = table[table["Symbol"] == "c"]
+    assert len(suppressed) and suppressed["Value"].isna().all()
+    assert any("Suppressed to protect confidentiality" in c.value for c in at.caption)
+
+
+def test_the_language_switch_changes_the_labels(app):
+    at = app("app_pages/explorer.py", lang="ru")
+    assert at.title[0].value == "Показатели"
+    at.button_group(key="lang").set_value("en").run()
+    assert at.title[0].value == "Indicator explorer"
+    assert at.query_params["lang"] == "en"
+
+
+def test_restricted_pages_are_not_listed_without_an_account_of_their_role(app):
+    for page, user in [
+        ("app_pages/district.py", None),
+        ("app_pages/ministry.py", None),
+        ("app_pages/school_issues.py", None),
+        ("app_pages/ministry.py", "district.user"),
+        ("app_pages/district.py", "school.user"),
+    ]:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app(page, user=user)
+
+
+@pytest.mark.parametrize(
+    ("page", "user"),
+    [("ministry.py", None), ("ministry.py", "district.user"), ("district.py", "school.user"),
+     ("school_issues.py", "ministry.user")],
+)  # fmt: skip
+def test_restricted_pages_check_the_role_themselves(portal_home, monkeypatch, page, user):
+    """Run alone (as if the router let them through), they still refuse the wrong role."""
+    for name, value in portal_home.env.items():
+        monkeypatch.setenv(name, value)
+    at = AppTest.from_file(str(APP.parent / "app_pages" / page), default_timeout=60)
+    if user:
+        at.session_state["auth_user"] = user
+    at.run()
+    assert at.error[0].value == i18n.text("auth.required", i18n.DEFAULT_LANG)
+    assert not at.dataframe
+
+
+def test_signing_in_opens_the_pages_of_the_role(app):
+    at = app("app_pages/login.py", lang="en")
+    at.text_input(key="login_username").input("district.user")
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.session_state["auth_user"] == "district.user"
+    at = app("app_pages/login.py", lang="en")
+    at.text_input(key="login_username").input("district.user")
+    at.text_input(key="login_password").input("wrong password here")
+    at.button[0].click().run()
+    assert "auth_user" not in at.session_state
+    assert at.error[0].value == i18n.text("login.invalid", "en")
+
+
+def test_a_district_head_sees_their_schools_ranked_with_the_parts(app):
+    at = app("app_pages/district.py", user="district.user", lang="en")
+    ranking = at.dataframe[0].value
+    assert ranking["Rank"].is_monotonic_increasing
+    assert {"Score", "Completeness", "Entered within 7 days", "Issues"} <= set(ranking.columns)
+    assert OTHER_SCHOOL not in set(ranking["Organization"])
+
+
+@pytest.mark.parametrize("tamper", ["url", "session"])
+def test_a_district_head_cannot_reach_another_district(app, portal_home: PortalHome, tamper):
+    """Neither a URL parameter nor a session value gets another district's rows."""
+    query = {"district_code": OTHER_DISTRICT, "district_school": OTHER_SCHOOL}
+    at = app(user="district.user", lang="en", **(query if tamper == "url" else {}))
+    if tamper == "session":
+        for key, value in query.items():
+            at.session_state[key] = value
+    at.switch_page("app_pages/district.py")
+    at.run()
+    text = shown_text(at)
+    assert OTHER_DISTRICT not in text and OTHER_SCHOOL not in text and "STU-OTHER-1" not in text
+    assert OWN_SCHOOL in text or i18n.text("auth.out_of_scope", "en") in text
+
+
+def test_the_drill_down_lists_one_schools_issues_and_the_download_is_logged(app, portal_home):
+    at = app("app_pages/district.py", user="district.user", lang="en", district_school=OWN_SCHOOL)
+    issues = at.dataframe[1].value
+    assert list(issues["Record id"]) == ["STU-OWN-1"]
+    before = len(auth.downloads(portal_home.home))
+    at.download_button(key="district_issues_xlsx").click().run()
+    logged = auth.downloads(portal_home.home)
+    assert len(logged) == before + 1
+    assert (logged[-1]["username"], logged[-1]["what"]) == ("district.user", f"issues:{OWN_SCHOOL}")
+
+
+def test_a_school_specialist_sees_their_own_issues_only(app):
+    at = app("app_pages/school_issues.py", user="school.user", lang="en")
+    text = shown_text(at)
+    assert "STU-OWN-1" in text and "STU-OTHER-1" not in text
+
+
+def test_the_ministry_sees_every_territory_and_the_forms_integration_point(app):
+    at = app("app_pages/ministry.py", user="ministry.user", lang="en")
+    overview = at.dataframe[0].value
+    assert {OWN_DISTRICT, OTHER_DISTRICT, "KG"} <= set(overview["Code"])
+    assert any("reports" in w.value for w in at.warning)  # until `emis report` exists
+
+
+def test_a_disabled_account_is_signed_out_at_the_next_run(app, portal_home: PortalHome):
+    auth.add_user(portal_home.home, "short.lived", "district", PASSWORD, OWN_DISTRICT)
+    auth.set_disabled(portal_home.home, "short.lived")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app("app_pages/district.py", user="short.lived", lang="en")
