@@ -349,6 +349,19 @@ def territory_option(territories: pd.DataFrame, code: str, lang: str) -> str:
     return code if row.empty else f"{row.iloc[0][f'name_{lang}']} ({code})"
 
 
+def demote_headings(markdown: str, levels: int = 2) -> str:
+    """Markdown with every heading ``levels`` deeper (a document shown inside a page: its
+    ``#`` title must not outrank the page's own)."""
+    lines, fenced = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if not fenced and line.startswith("#"):
+            line = "#" * levels + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def duckdb_example(open_dir) -> str:
     """Python that queries the downloaded files with DuckDB (copyable from the page)."""
     return (
@@ -415,8 +428,8 @@ def release_notes(
                 "notes.changed",
                 lang,
                 previous=previous_release,
-                total=f"{len(changes):,}",
-                **{kind: f"{int(counts.get(kind, 0)):,}" for kind in CHANGE_KINDS},
+                total=_count(len(changes)),
+                **{kind: _count(counts.get(kind, 0)) for kind in CHANGE_KINDS},
             )
         )
         by_indicator = changes.groupby(["indicator_id", "change"]).size().unstack(fill_value=0)
@@ -426,7 +439,7 @@ def release_notes(
         items = []
         for indicator_id, row in by_indicator.head(NOTES_TOP_INDICATORS).iterrows():
             parts = ", ".join(
-                f"{i18n.text(f'notes.kind_{kind}', lang)} {int(row[kind]):,}"
+                f"{i18n.text(f'notes.kind_{kind}', lang)} {_count(row[kind])}"
                 for kind in CHANGE_KINDS
                 if row.get(kind)
             )
@@ -444,13 +457,13 @@ def release_notes(
             i18n.text(
                 "notes.disclosure",
                 lang,
-                observations=f"{int(disclosure['observations']):,}",
-                suppressed=f"{hidden:,}",
+                observations=_count(disclosure["observations"]),
+                suppressed=_count(hidden),
             )
         )
     if info.get("blocking_accepted"):
         issues = info.get("blocking_issues") or {}
-        listed = "; ".join(f"`{rule}`: {records:,}" for rule, records in issues.items())
+        listed = "; ".join(f"`{rule}`: {_count(records)}" for rule, records in issues.items())
         notes.append(
             i18n.text(
                 "notes.blocking_accepted",
@@ -460,6 +473,11 @@ def release_notes(
             )
         )
     return notes
+
+
+def _count(number) -> str:
+    """A whole number with thin spaces between thousands, as the figures are shown."""
+    return format_value(int(number), "count")
 
 
 # --- school profiles ------------------------------------------------------------------------
@@ -596,11 +614,10 @@ def school_facilities(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
         row = rows.loc[measure]
         if isinstance(row, pd.DataFrame):
             row = row.iloc[0]
-        value = row["value"]
-        answer = (
-            cell_text(value, row.get("symbol"))
-            if pd.isna(value) or row.get("symbol")
-            else i18n.text("school.yes" if int(value) else "school.no", lang)
-        )
+        value, symbol = row["value"], row.get("symbol")
+        if (isinstance(symbol, str) and symbol) or pd.isna(value):
+            answer = cell_text(value, symbol)
+        else:
+            answer = i18n.text("school.yes" if int(value) else "school.no", lang)
         shown.append({facility: i18n.code_label("facility", measure, lang), present: answer})
     return pd.DataFrame(shown, columns=[facility, present])

@@ -4,6 +4,9 @@ PostgreSQL: ``pg_server`` is one server for the session (EMIS_TEST_PG_DSN, else 
 cluster from the installed binaries); ``pg_dsn`` is a fresh database on it for each test.
 Without a server the tests skip locally, but fail under CI=true: CI must not go green by
 skipping the PostgreSQL tests.
+
+``portal_home`` (tests/portal_fixtures.py) is the portal's test release, published once per
+session for the AppTest and the browser tests alike.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.portal_fixtures import portal_home  # noqa: F401  (one release per session)
 from tests.postgres import ThrowawayCluster, create_database, drop_database, find_pg_bin_dir
 
 

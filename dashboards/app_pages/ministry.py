@@ -53,10 +53,11 @@ else:
     organization_ids = ["", *organizations["organization_id"]]
     if st.session_state.get("ministry_organization") not in organization_ids:
         st.session_state.pop("ministry_organization", None)
+    whole = t("ministry.whole_territory")
     organization = columns[2].selectbox(
         t("ministry.organization"),
         organization_ids,
-        format_func=lambda c: organization_names.get(c, c) or t("ministry.whole_territory"),
+        format_func=lambda c: organization_names.get(c, c) or whole,
         key="ministry_organization",
     )
     as_of = columns[3].date_input(

@@ -33,4 +33,4 @@ st.code(views.duckdb_cli_example(), language="sql")
 guidance = data.data_guidance(path)
 if guidance:
     st.subheader(t("open_data.guidance"))
-    st.markdown(guidance)
+    st.markdown(views.demote_headings(guidance))

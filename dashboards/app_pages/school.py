@@ -12,6 +12,7 @@ from dashboards import charts, data, i18n, views
 from dashboards.ui import from_url, lang, release, t, to_url
 
 language = lang()  # a value, not a call: format_func runs later too
+ROW_HEIGHT = 35  # pixels per row of st.dataframe
 
 current = release()
 path = str(current.path)
@@ -101,14 +102,18 @@ learners = views.school_learners(card, language)
 if learners.empty:
     st.caption(t("explorer.no_rows"))
 else:
-    chart, table = st.columns([3, 2])
     bars = views.school_learners_chart(card, language)
-    chart.plotly_chart(
+    st.plotly_chart(
         charts.bar(bars, "grade", "value", "sex", t("school.learners_axis")),
         key="school_learners_chart",
         config={"displaylogo": False},
     )
-    table.dataframe(learners, hide_index=True, key="school_learners_table")
+    st.dataframe(
+        learners,
+        hide_index=True,
+        key="school_learners_table",
+        height=ROW_HEIGHT * (len(learners) + 1) + 3,  # every grade, no inner scrolling
+    )
 
 teachers, facilities = st.columns([1, 2])
 with teachers:
@@ -116,7 +121,11 @@ with teachers:
     st.dataframe(views.school_teachers(card, language), hide_index=True, key="school_teachers")
 with facilities:
     st.subheader(t("school.facilities"))
-    st.dataframe(views.school_facilities(card, language), hide_index=True, key="school_facilities")
+    surveyed = views.school_facilities(card, language)
+    if surveyed.empty:
+        st.caption(t("school.no_facilities"))
+    else:
+        st.dataframe(surveyed, hide_index=True, key="school_facilities")
 
 for symbol in views.symbols_used(card):
     st.caption(f"`{symbol}` — {i18n.code_label('symbol', symbol, language)}")

@@ -84,19 +84,34 @@ def open_tables(disclosure, inputs, record: dict) -> dict[str, pd.DataFrame]:
     }
 
 
+REFERENCE_DATES = {
+    # rule: (en, ru, ky)
+    "census_date": ("the census date, 15 September", "дата учёта, 15 сентября",
+                    "эсепке алуу күнү, 15-сентябрь"),
+    "infrastructure_survey": ("the infrastructure survey of the school year",
+                              "обследование инфраструктуры учебного года",
+                              "окуу жылынын инфраструктура изилдөөсү"),
+    "month": ("each month of the school year", "каждый месяц учебного года",
+              "окуу жылынын ар бир айы"),
+    "term_end": ("the end of each quarter", "конец каждой четверти", "ар бир чейректин аягы"),
+}  # fmt: skip
+SOURCE_WORDS = ("Source", "Источник", "Булагы")
+DATE_WORDS = ("Reference date", "Дата отсчёта", "Эсептөө күнү")
+
+
 def footnotes(indicators: pd.DataFrame) -> pd.DataFrame:
-    """One note per indicator: its reference date rule and source, in three languages."""
+    """One note per indicator in three languages: its reference date and its source."""
     rows = []
     for row in indicators.sort_values("indicator_id").itertuples():
-        source = f" Source: {row.source_code}." if isinstance(row.source_code, str) else ""
-        rows.append(
-            {
-                "indicator_id": row.indicator_id,
-                "note_en": f"Reference date: {row.reference_date_rule}.{source}",
-                "note_ru": f"Дата отсчёта: {row.reference_date_rule}.{source}",
-                "note_ky": f"Эсептөө күнү: {row.reference_date_rule}.{source}",
-            }
-        )
+        rule = row.reference_date_rule
+        dates = REFERENCE_DATES.get(rule, (rule, rule, rule))
+        note = {"indicator_id": row.indicator_id}
+        for index, language in enumerate(("en", "ru", "ky")):
+            text = f"{DATE_WORDS[index]}: {dates[index]}."
+            if isinstance(row.source_code, str) and row.source_code:
+                text += f" {SOURCE_WORDS[index]}: {row.source_code}."
+            note[f"note_{language}"] = text
+        rows.append(note)
     return pd.DataFrame(rows)
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.portal_fixtures import PortalHome, portal_home  # noqa: F401  (fixture)
+from tests.portal_fixtures import PortalHome
 
 APP = Path(__file__).resolve().parents[3] / "dashboards" / "streamlit_app.py"
 
 
 @pytest.fixture
-def app(portal_home: PortalHome, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:  # noqa: F811
+def app(portal_home: PortalHome, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
     """``app(page=None, user=None, **query) -> AppTest`` run once on ``page`` as ``user``."""
     for name, value in portal_home.env.items():
         monkeypatch.setenv(name, value)

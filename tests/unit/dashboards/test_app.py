@@ -3,6 +3,8 @@ view, and the restricted pages hold their scope whatever the URL or the session 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -43,12 +45,47 @@ def test_every_public_page_renders_in_every_language(app, page, lang):
     assert at.title[0].value == i18n.text(PUBLIC[page], lang)
 
 
-def test_home_shows_key_figures_with_the_release(app):
+def test_home_shows_key_figures_with_the_release_and_what_is_new(app, portal_home):
     at = app(lang="en")
     labels = [metric.label for metric in at.metric]
     assert "Learners enrolled" in labels and "Gross enrolment ratio" in labels
-    assert "2026-01-15.1" in at.caption[0].value
-    assert "First release (test)." in shown_text(at)
+    assert portal_home.release_id in at.caption[0].value
+    text = shown_text(at)
+    assert i18n.text("notes.first", "en") in text
+    assert "synthetic test export" in text  # the reason blocking issues were accepted
+    assert "suppressed to protect confidentiality" in text
+
+
+def test_school_profiles_show_a_schools_report_card_by_name(app):
+    at = app("app_pages/school.py", lang="ru", school_id=OWN_SCHOOL)
+    assert at.selectbox(key="school_district").value == OWN_DISTRICT
+    assert at.selectbox(key="school_id").value == OWN_SCHOOL
+    assert at.header[0].value == "Средняя общеобразовательная школа №2"
+    text = shown_text(at)
+    for shown in ("Тип организации", "Средняя общеобразовательная школа", "Муниципальная",
+                  "Село", "Языки обучения", "Русский"):  # fmt: skip
+        assert shown in text, shown
+    learners = at.dataframe[0].value
+    assert {"Уровень образования", "Класс / курс", "Женщины", "Мужчины"} <= set(learners.columns)
+    assert "1" in set(learners["Класс / курс"])
+    teachers = at.dataframe[1].value
+    facilities = at.dataframe[2].value
+    assert "Электричество" in set(facilities["Условие"])
+    cells = {*learners["Женщины"], *learners["Мужчины"], *teachers.iloc[0]}
+    if "c" in cells:
+        assert any("Скрыто для защиты конфиденциальности" in c.value for c in at.caption)
+    assert all(c == "c" or int(c.replace("\u202f", "")) % 5 == 0 for c in cells if c != "—")
+    assert at.query_params["school_id"] == OWN_SCHOOL
+
+
+def test_school_names_follow_the_language(app):
+    kyrgyz = app("app_pages/school.py", lang="ky", school_id=OWN_SCHOOL)
+    assert kyrgyz.header[0].value == "№2 мектеп"
+    english = app("app_pages/school.py", lang="en", school_id=OWN_SCHOOL)
+    assert english.header[0].value == "Средняя общеобразовательная школа №2"  # Russian
+    picked = app("app_pages/school.py", lang="en", school_district=OTHER_DISTRICT)
+    assert picked.selectbox(key="school_district").value == OTHER_DISTRICT
+    assert picked.selectbox(key="school_id").value != OWN_SCHOOL
 
 
 def test_the_explorer_url_restores_a_view(app):
@@ -147,6 +184,11 @@ def test_a_district_head_sees_their_schools_ranked_with_the_parts(app):
     assert ranking["Rank"].is_monotonic_increasing
     assert {"Score", "Completeness", "Entered within 7 days", "Issues"} <= set(ranking.columns)
     assert OTHER_SCHOOL not in set(ranking["Organization"])
+    names = dict(zip(ranking["Organization"], ranking["Name"], strict=True))
+    assert names[OWN_SCHOOL] == "Средняя общеобразовательная школа №2"  # English: Russian
+    assert at.selectbox(key="district_school").format_func(OWN_SCHOOL).startswith("Средняя")
+    kyrgyz = app("app_pages/district.py", user="district.user", lang="ky").dataframe[0].value
+    assert OWN_SCHOOL in set(kyrgyz["Уюм"]) and "№2 мектеп" in set(kyrgyz["Аталышы"])
 
 
 @pytest.mark.parametrize("tamper", ["url", "session"])
@@ -160,14 +202,15 @@ def test_a_district_head_cannot_reach_another_district(app, portal_home: PortalH
     at.switch_page("app_pages/district.py")
     at.run()
     text = shown_text(at)
-    assert OTHER_DISTRICT not in text and OTHER_SCHOOL not in text and "STU-OTHER-1" not in text
+    assert OTHER_DISTRICT not in text and OTHER_SCHOOL not in text
+    assert not any(record in text for record in portal_home.only_other_district_records())
     assert OWN_SCHOOL in text or i18n.text("auth.out_of_scope", "en") in text
 
 
 def test_the_drill_down_lists_one_schools_issues_and_the_download_is_logged(app, portal_home):
     at = app("app_pages/district.py", user="district.user", lang="en", district_school=OWN_SCHOOL)
     issues = at.dataframe[1].value
-    assert list(issues["Record id"]) == ["STU-OWN-1"]
+    assert set(issues["Record id"]) == portal_home.issue_records(OWN_SCHOOL)
     before = len(auth.downloads(portal_home.home))
     at.download_button(key="district_issues_xlsx").click().run()
     logged = auth.downloads(portal_home.home)
@@ -175,21 +218,48 @@ def test_the_drill_down_lists_one_schools_issues_and_the_download_is_logged(app,
     assert (logged[-1]["username"], logged[-1]["what"]) == ("district.user", f"issues:{OWN_SCHOOL}")
 
 
-def test_a_school_specialist_sees_their_own_issues_only(app):
+def test_a_school_specialist_sees_their_own_issues_only(app, portal_home):
     at = app("app_pages/school_issues.py", user="school.user", lang="en")
+    assert at.title[0].value == f"Organization Средняя общеобразовательная школа №2 ({OWN_SCHOOL})"
     text = shown_text(at)
-    assert "STU-OWN-1" in text and "STU-OTHER-1" not in text
+    assert all(record in text for record in portal_home.issue_records(OWN_SCHOOL))
+    assert not any(record in text for record in portal_home.only_other_district_records())
 
 
-def test_the_ministry_sees_every_territory_and_the_forms_integration_point(app):
+def test_the_ministry_sees_every_territory(app):
     at = app("app_pages/ministry.py", user="ministry.user", lang="en")
     overview = at.dataframe[0].value
     assert {OWN_DISTRICT, OTHER_DISTRICT, "KG"} <= set(overview["Code"])
-    assert any("reports" in w.value for w in at.warning)  # until `emis report` exists
+    assert not at.warning
 
 
-def test_a_disabled_account_is_signed_out_at_the_next_run(app, portal_home: PortalHome):
-    auth.add_user(portal_home.home, "short.lived", "district", PASSWORD, OWN_DISTRICT)
-    auth.set_disabled(portal_home.home, "short.lived")
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        app("app_pages/district.py", user="short.lived", lang="en")
+def test_the_ministry_generates_any_form_for_any_territory_and_date(app, portal_home):
+    at = app("app_pages/ministry.py", user="ministry.user", lang="ru")
+    at.selectbox(key="ministry_form").set_value("osh-1").run()
+    assert at.date_input(key="ministry_as_of").value == dt.date(2025, 9, 15)  # its latest
+    at.selectbox(key="ministry_territory").set_value(OWN_DISTRICT).run()
+    organizations = at.selectbox(key="ministry_organization").options
+    assert any(OWN_SCHOOL in option for option in organizations)
+    assert not any(OTHER_SCHOOL in option for option in organizations)  # of the district only
+    at.date_input(key="ministry_as_of").set_value(dt.date(2025, 10, 1)).run()
+    at.button(key="ministry_generate").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("ОШ-1" in c.value and "2025-10-01" in c.value for c in at.caption)
+    before = len(auth.downloads(portal_home.home))
+    at.download_button(key="ministry_form_xlsx").click().run()
+    logged = auth.downloads(portal_home.home)
+    assert len(logged) == before + 1
+    assert (logged[-1]["username"], logged[-1]["what"]) == (
+        "ministry.user",
+        f"form:osh-1_{OWN_DISTRICT}_2025-10-01_ru.xlsx",
+    )
+
+
+def test_each_form_starts_at_its_latest_reporting_date_within_the_export(app):
+    at = app("app_pages/ministry.py", user="ministry.user", lang="en")
+    at.selectbox(key="ministry_form").set_value("85-k").run()
+    assert at.date_input(key="ministry_as_of").value == dt.date(2026, 1, 1)
+    at.selectbox(key="ministry_form").set_value("77").run()
+    assert at.date_input(key="ministry_as_of").value == dt.date(2025, 12, 31)
+    at.date_input(key="ministry_as_of").set_value(dt.date(2026, 6, 1)).run()
+    assert at.date_input(key="ministry_as_of").value <= dt.date(2026, 1, 15)  # the snapshot

@@ -142,3 +142,92 @@ def test_schools_are_ranked_with_their_parts_and_issue_counts():
 def test_file_sizes_read_naturally():
     assert views.file_size(512) == "512 B"
     assert views.file_size(3 * 1024 * 1024) == "3.0 MiB"
+
+
+def test_organization_names_follow_the_language_and_fall_back_to_russian():
+    frame = pd.DataFrame(
+        {"organization_id": ["A", "B"], "organization_name_ru": ["Школа №1", "Лицей"],
+         "organization_name_ky": ["№1 мектеп", None]}
+    )  # fmt: skip
+    assert list(views.organization_name(frame, "ky")) == ["№1 мектеп", "Лицей"]
+    assert list(views.organization_name(frame, "en")) == ["Школа №1", "Лицей"]
+    assert views.organization_labels(frame, "ru") == {"A": "Школа №1 (A)", "B": "Лицей (B)"}
+    assert list(views.organization_name(frame[["organization_id"]], "ru")) == ["", ""]
+    ranked = views.ranked_schools(frame.assign(rank_in_district=[2, 1]), pd.DataFrame(), "ky")
+    assert list(ranked["organization_name"]) == ["Лицей", "№1 мектеп"]
+
+
+INDICATORS = pd.DataFrame(
+    {"indicator_id": ["learners", "ger"], "name_en": ["Learners", "GER"],
+     "name_ru": ["Обучающиеся", "ОКО"], "name_ky": ["Окуучулар", "ЖКК"]}
+)  # fmt: skip
+RECORD = {
+    "release_id": "2026-01-15.2", "snapshot_date": "2026-01-15", "academic_year": "2025-2026",
+    "disclosure": {"observations": 100, "suppressed_primary": 7, "suppressed_secondary": 3},
+    "blocking_issues": {"learner_enrolled_twice": 2}, "blocking_accepted": "known defects",
+}  # fmt: skip
+
+
+def test_release_notes_say_what_changed_since_the_previous_release():
+    changes = pd.DataFrame(
+        {"indicator_id": ["ger", "ger", "learners"], "change": ["changed", "added", "changed"]}
+    )
+    notes = views.release_notes(RECORD, changes, INDICATORS, "en", "2026-01-15.1")
+    text = "\n".join(notes)
+    assert "academic year 2025-2026" in notes[0] and "2026-01-15" in notes[0]
+    assert "3 figures changed since release 2026-01-15.1: 1 added, 2 revised, 0 removed" in text
+    assert "- GER: added 1, revised 1\n- Learners: revised 1" in text
+    assert "Of 100 figures, 10 are suppressed" in text
+    assert "`learner_enrolled_twice`: 2" in text and "known defects" in text
+
+
+def test_release_notes_of_a_first_and_of_an_unchanged_release():
+    empty = pd.DataFrame(columns=["indicator_id", "change"])
+    first = views.release_notes({}, empty, INDICATORS, "ru")
+    assert first[1] == "Первый релиз: все числа публикуются впервые."
+    same = views.release_notes({}, empty, INDICATORS, "en", "2026-01-15.1")
+    assert same[1] == "No figure has changed since release 2026-01-15.1."
+
+
+def profile_row(measure, value, symbol=None, level="_Z", grade="_Z", sex="_Z") -> dict:
+    return {"academic_year": "2025-2026", "organization_id": "A", "organization_type": "school",
+            "ownership": "municipal", "locality": "rural", "languages": "ky;ru",
+            "measure": measure, "level": level, "grade": grade, "sex": sex, "value": value,
+            "symbol": symbol}  # fmt: skip
+
+
+PROFILE = pd.DataFrame(
+    [
+        profile_row("learners", 25, level="basic", grade="10", sex="F"),
+        profile_row("learners", None, "c", level="basic", grade="10", sex="M"),
+        profile_row("learners", 30, level="primary", grade="2", sex="M"),
+        profile_row("learners", 1234, level="primary", grade="2", sex="F"),
+        profile_row("teachers", 20, sex="F"),
+        profile_row("teachers", None, "c", sex="M"),
+        profile_row("has_internet", 0),
+        profile_row("has_electricity", 1),
+    ]
+)
+
+
+def test_a_school_report_card_keeps_its_symbols_and_orders_levels_and_grades():
+    learners = views.school_learners(PROFILE, "en")
+    assert list(learners.columns) == ["Education level", "Grade / year", "Female", "Male"]
+    assert learners.values.tolist() == [
+        ["Primary", "2", "1\u202f234", "30"],
+        ["Lower secondary", "10", "25", "c"],
+    ]
+    assert views.school_teachers(PROFILE, "ru").values.tolist() == [["20", "c"]]
+    facilities = views.school_facilities(PROFILE, "en")
+    assert facilities.values.tolist() == [["Electricity", "Yes"], ["Internet for teaching", "No"]]
+    attributes = dict(views.school_attributes(PROFILE, "en").values.tolist())
+    assert attributes["Languages of instruction"] == "Kyrgyz, Russian"
+    bars = views.school_learners_chart(PROFILE, "en")
+    assert bars["grade"].tolist()[0] == "Grade 2" and bars["value"].isna().sum() == 1
+    assert views.symbols_used(PROFILE) == ["c"]
+
+
+def test_the_data_guidance_is_shown_below_the_pages_own_headings():
+    shown = views.demote_headings("# Title\n\ntext\n\n## Files\n```\n# a comment\n```")
+    assert shown.splitlines() == ["### Title", "", "text", "", "#### Files", "```", "# a comment",
+                                  "```"]  # fmt: skip
