@@ -45,6 +45,10 @@ class Stage:
         return statistics.median(run.peak_mib for run in self.runs)
 
 
+class StageFailed(RuntimeError):  # noqa: N818 (a benchmark stage, not an error of the code)
+    """A stage's command failed: the stages measured so far are still printed."""
+
+
 def measure(
     command: list[str], env: dict[str, str] | None = None, exit_codes: tuple[int, ...] = (0,)
 ) -> Measurement:
@@ -54,7 +58,7 @@ def measure(
     _, status, usage = os.wait4(process.pid, 0)  # wait4: this child's own rusage
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in exit_codes:
-        raise SystemExit(f"benchmark: {' '.join(command)} exited with {process.returncode}")
+        raise StageFailed(f"benchmark: {' '.join(command)} exited with {process.returncode}")
     return Measurement(time.perf_counter() - started, usage.ru_maxrss / 1024)
 
 
@@ -109,7 +113,25 @@ def bench_publish(args, export: Path, name: str, env: dict) -> Stage:
     """`emis publish` on a built and checked warehouse: disclosure control, its audit, the
     bundles (each run makes a new release; the previous one is public already)."""
     runs = [measure([*EMIS, "publish", *ACCEPT], env) for _ in range(args.repeat)]
+    print_disclosure(Path(env["EMIS_HOME"]) / "releases" / "current", name)
     return Stage(name, runs, export_rows(export))
+
+
+def print_disclosure(release: Path, name: str) -> None:
+    """The last release's disclosure figures: cells suppressed, the audit, the bundle's size."""
+    record = json.loads((release / "release.json").read_text())
+    disclosure = record["disclosure"]
+    rows = disclosure["observations"]
+    audit = disclosure["audit"]
+    size = sum(path.stat().st_size for path in (release / "open").rglob("*") if path.is_file())
+    print(
+        f"{name}: {rows:,} observations, suppressed {disclosure['suppressed_primary']:,} "
+        f"primary ({disclosure['suppressed_primary'] / rows:.1%}) and "
+        f"{disclosure['suppressed_secondary']:,} secondary "
+        f"({disclosure['suppressed_secondary'] / rows:.1%}); audit {audit['seconds']} s, "
+        f"{audit['linear_programs']:,} programs, {disclosure['repairs']} repairs, min width "
+        f"{audit['min_width']}; open bundle {size / 2**20:,.0f} MiB"
+    )
 
 
 def bench_daily(args, export: Path, name: str, env: dict) -> list[Stage]:
@@ -192,30 +214,34 @@ def main(argv: list[str] | None = None) -> int:
     stages = []
     if "generate" in stages_wanted or not (export / "manifest.json").exists():
         stages.append(bench_generate(args, export))
-    with ExitStack() as stack:
-        engines = [("duckdb", duckdb_warehouses(args.work))]
-        if args.postgres:
-            engines.append(("postgres", postgres_warehouses(args.work, stack)))
-        reports = []
-        for engine, fresh in engines:
-            env = None
-            if "ingest" in stages_wanted:
-                stage, env = bench_ingest(args, export, f"ingest {engine}", fresh)
-                stages.append(stage)
-                if "build" in stages_wanted:
-                    stages.append(bench_build(args, export, f"build {engine}", env))
-            if engine == "duckdb" and env is None:
-                env = built_duckdb_warehouse(args.work)
-            if "report" in stages_wanted and env is not None:
-                stage, workbook = bench_report(args, export, f"report {engine}", env)
-                stages.append(stage)
-                reports.append(workbook)
-            if "check" in stages_wanted and env is not None:
-                stages.append(bench_check(args, export, f"check {engine}", env))
-            if "publish" in stages_wanted and env is not None:
-                stages.append(bench_publish(args, export, f"publish {engine}", env))
-            if "daily" in stages_wanted and env is not None:
-                stages.extend(bench_daily(args, export, f"daily run {engine}", env))
+    failed = None
+    try:
+        with ExitStack() as stack:
+            engines = [("duckdb", duckdb_warehouses(args.work))]
+            if args.postgres:
+                engines.append(("postgres", postgres_warehouses(args.work, stack)))
+            reports = []
+            for engine, fresh in engines:
+                env = None
+                if "ingest" in stages_wanted:
+                    stage, env = bench_ingest(args, export, f"ingest {engine}", fresh)
+                    stages.append(stage)
+                    if "build" in stages_wanted:
+                        stages.append(bench_build(args, export, f"build {engine}", env))
+                if engine == "duckdb" and env is None:
+                    env = built_duckdb_warehouse(args.work)
+                if "report" in stages_wanted and env is not None:
+                    stage, workbook = bench_report(args, export, f"report {engine}", env)
+                    stages.append(stage)
+                    reports.append(workbook)
+                if "check" in stages_wanted and env is not None:
+                    stages.append(bench_check(args, export, f"check {engine}", env))
+                if "publish" in stages_wanted and env is not None:
+                    stages.append(bench_publish(args, export, f"publish {engine}", env))
+                if "daily" in stages_wanted and env is not None:
+                    stages.extend(bench_daily(args, export, f"daily run {engine}", env))
+    except StageFailed as error:  # print what was measured before it
+        failed = error
     print_table(stages)
     by_name = {stage.name: stage for stage in stages}
     for step in ("ingest", "build", "report", "check", "publish", "daily run"):
@@ -234,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"report: {workbook} ({workbook.stat().st_size / 1024:,.0f} KiB)")
     size = sum(path.stat().st_size for path in export.iterdir()) / 2**20
     print(f"export: {export} ({export_rows(export):,} rows, {size:,.0f} MiB)")
+    if failed is not None:
+        print(failed)
+        return 1
     return 0
 
 
