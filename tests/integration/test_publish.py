@@ -66,8 +66,9 @@ def test_the_open_bundle_holds_every_table_in_every_format(released):
     with duckdb.connect(str(folder / "open.duckdb"), read_only=True) as con:
         tables = {row[0] for row in con.execute("show tables").fetchall()}
         symbols = dict(
-            con.execute("select coalesce(symbol, ''), count(*) from observations group by 1")
-            .fetchall()
+            con.execute(
+                "select coalesce(symbol, ''), count(*) from observations group by 1"
+            ).fetchall()
         )
         hidden = con.execute(
             "select count(*) from observations where symbol is not null and value is not null"

@@ -11,11 +11,13 @@ Work is kept small three ways:
   connected components, and components are stacked into block-diagonal programs, so one solve
   finds the min (or max) of one chosen quantity in each of many components at once;
 - every solution is a table the attacker cannot rule out, so it widens the *known* interval of
-  every quantity in its component; a quantity whose known interval is already K wide needs no
-  program of its own (its interval is reported as known, ``exact`` False: the true one is at
-  least as wide). Every other quantity gets its exact min and max;
-- results are kept per component, so an audit after more suppression redoes only the
-  components that changed.
+  every quantity in its component; a few programs first push every open quantity at once, and
+  a quantity whose known interval is already K wide needs no program of its own (its interval
+  is reported as known, ``exact`` False: the true one is at least as wide). Every other
+  quantity gets its exact min and max;
+- results are kept per component, and intervals known from an audit of fewer hidden cells stay
+  valid (hiding more only adds tables the attacker cannot exclude), so an audit after more
+  suppression redoes only what changed.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from warehouse.release.cells import Cells
 BATCH_VARIABLES = 3000  # variables per stacked program
 CAP_FACTOR = 100.0  # variables are capped far above any amount: reaching the cap = unbounded
 TOLERANCE = 1e-6
+SPREAD_ROUNDS = 3  # programs pushing every open quantity at once, before one-by-one ones
+SPREAD_MIN = 20  # open quantities worth a spreading program
 
 
 @dataclass
@@ -167,8 +171,8 @@ def _intervals(results, suppressed, public, unknown, amount, k) -> pd.DataFrame:
     )
     frame["passed"] = frame["width"] >= k - TOLERANCE
     frame["reason"] = np.select(
-        [frame["passed"], public[chosen], frame["width"] <= TOLERANCE, frame["width"].isna()],
-        ["", "published in the previous release with this amount", "pinned", "not solved"],
+        [frame["passed"], public[chosen], frame["width"].isna(), frame["width"] <= TOLERANCE],
+        ["", "published in the previous release with this amount", "not solved", "pinned"],
         default=f"interval narrower than {k:g}",
     )
     return frame
@@ -281,81 +285,133 @@ def _batches(pending: list) -> list[list]:
     return batches
 
 
-def _solve_batch(problem: _Problem, batch: list, amount: np.ndarray, k: float, known=None):
+def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None):
     """Intervals of every variable of the batch's components (see the module docstring)."""
     members = np.concatenate([item[1] for item in batch])
     owner = np.concatenate([np.full(len(item[1]), i) for i, item in enumerate(batch)])
-    rows = np.flatnonzero(np.diff(problem.equalities[:, members].indptr) > 0)
-    a_eq = problem.equalities[rows][:, members]
-    b_eq = problem.rhs[rows]
-    ineq_rows = np.flatnonzero(np.diff(problem.inequalities[:, members].indptr) > 0)
-    a_ub = problem.inequalities[ineq_rows][:, members] if len(ineq_rows) else None
-    b_ub = np.zeros(len(ineq_rows)) if len(ineq_rows) else None
-    bounds = np.column_stack([problem.lower[members], problem.upper[members]])
     truth = amount[problem.variables[members]]
     low, high = truth.copy(), truth.copy()  # the true table is one the attacker cannot exclude
     if known is not None:
         quantities = problem.variables[members]
         low, high = np.fmin(low, known[0][quantities]), np.fmax(high, known[1][quantities])
-    exact = np.zeros(len(members), dtype=bool)
-    row_owner = _row_owner(a_eq, owner)
+    solved_exactly = np.zeros(len(members), dtype=bool)
     duals: dict = {}
     programs = 0
+    built: dict = {}
+
+    def program(active: np.ndarray) -> _Program:
+        """The stacked program of the components still at work (rebuilt as they finish)."""
+        key = active.tobytes()
+        if key not in built:
+            built.clear()
+            built[key] = _Program.of(problem, members, np.flatnonzero(np.isin(owner, active)))
+        return built[key]
+
+    def solve(lp: _Program, objective: np.ndarray):
+        nonlocal low, high, programs
+        result = lp.solve(objective)
+        programs += 1
+        if result.status == 0:
+            low[lp.positions] = np.fmin(low[lp.positions], result.x)
+            high[lp.positions] = np.fmax(high[lp.positions], result.x)
+        return result
+
+    # First, tables far from the true one: every open quantity pushed at once towards the
+    # side less is known of (at first a fixed pseudo-random side), then the other way, so
+    # most get a known interval K wide without a program of their own.
+    rng = np.random.default_rng(len(members))
+    for _ in range(SPREAD_ROUNDS):
+        open_ = high - low < k - TOLERANCE
+        if open_.sum() < SPREAD_MIN:
+            break
+        lp = program(np.unique(owner[open_]))
+        at = lp.positions
+        side = np.where(high[at] - truth[at] < truth[at] - low[at], 1.0, -1.0)
+        random_side = np.where(rng.random(len(at)) < 0.5, 1.0, -1.0)
+        side = np.where(high[at] - low[at] > 0, side, random_side)
+        direction = -side * open_[at]  # linprog minimises
+        for sense in (1.0, -1.0):
+            solve(lp, sense * direction)
     while True:
-        open_ = np.flatnonzero((high - low < k - TOLERANCE) & ~exact)
+        open_ = np.flatnonzero((high - low < k - TOLERANCE) & ~solved_exactly)
         if len(open_) == 0:
             break
         # The first open variable of each component: one program finds each one's min.
         target = open_[np.unique(owner[open_], return_index=True)[1]]
+        lp = program(np.unique(owner[target]))
+        local = np.searchsorted(lp.positions, target)
         for sense in (1.0, -1.0):
-            c = np.zeros(len(members))
-            c[target] = sense
-            result = linprog(
-                c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if len(rows) else None,
-                b_eq=b_eq if len(rows) else None, bounds=bounds, method="highs",
-            )  # fmt: skip
-            programs += 1
+            c = np.zeros(len(lp.positions))
+            c[local] = sense
+            result = solve(lp, c)
             if result.status != 0:
                 # Consistent amounts are always feasible; leave these unsolved (they fail).
                 low[target], high[target] = np.nan, np.nan
                 continue
-            x = result.x
-            low, high = np.fmin(low, x), np.fmax(high, x)
-            if len(rows):
-                _keep_duals(duals, result.eqlin.marginals, target, sense, row_owner, owner,
-                            problem, rows, members)  # fmt: skip
-        exact[target] = True
+            if lp.rows is not None and len(lp.rows):
+                lp.keep_duals(duals, result.eqlin.marginals, target, sense, owner)
+        solved_exactly[target] = True
     high = np.where(high >= problem.cap * (1 - 1e-9), np.inf, high)
     low = np.where(low <= -problem.cap * (1 - 1e-9), -np.inf, low)
     solved = []
     for i, (_, component_members, _) in enumerate(batch):
         mine = owner == i
         quantities = problem.variables[component_members]
-        failing = set(quantities[(high[mine] - low[mine] < k - TOLERANCE)].tolist())
+        failing = set(quantities[~(high[mine] - low[mine] >= k - TOLERANCE)].tolist())
         solved.append(
             ComponentResult(
-                quantities, low[mine], high[mine], exact[mine],
+                quantities, low[mine], high[mine], solved_exactly[mine],
                 {key: value for key, value in duals.items() if key[0] in failing},
             )
         )  # fmt: skip
     return solved, programs
 
 
-def _row_owner(a_eq, owner) -> np.ndarray:
-    if a_eq is None or a_eq.shape[0] == 0:
-        return np.empty(0, dtype=np.int64)
-    coo = a_eq.tocoo()
-    result = np.full(a_eq.shape[0], -1, dtype=np.int64)
-    result[coo.row] = owner[coo.col]
-    return result
+@dataclass
+class _Program:
+    """The stacked linear program of some components' variables (``positions`` in a batch)."""
 
+    problem: _Problem
+    members: np.ndarray
+    positions: np.ndarray
+    rows: np.ndarray | None
+    a_eq: csr_matrix | None
+    b_eq: np.ndarray | None
+    a_ub: csr_matrix | None
+    b_ub: np.ndarray | None
+    bounds: np.ndarray
 
-def _keep_duals(duals, marginals, target, sense, row_owner, owner, problem, rows, members):
-    """For each targeted variable, the dual values of its component's relations: how much
-    its min (sense 1) or max (sense -1) would move per unit of each relation's constant."""
-    for t in target:
-        mine = row_owner == owner[t]
-        quantity = int(problem.variables[members[t]])
-        duals[quantity, sense] = dict(
-            zip(problem.row_relation[rows[mine]].tolist(), marginals[mine].tolist(), strict=True)
-        )
+    @classmethod
+    def of(cls, problem: _Problem, members: np.ndarray, positions: np.ndarray) -> _Program:
+        columns = members[positions]
+        rows = np.flatnonzero(np.diff(problem.equalities[:, columns].indptr) > 0)
+        ineq = np.flatnonzero(np.diff(problem.inequalities[:, columns].indptr) > 0)
+        return cls(
+            problem, members, positions,
+            rows if len(rows) else None,
+            problem.equalities[rows][:, columns] if len(rows) else None,
+            problem.rhs[rows] if len(rows) else None,
+            problem.inequalities[ineq][:, columns] if len(ineq) else None,
+            np.zeros(len(ineq)) if len(ineq) else None,
+            np.column_stack([problem.lower[columns], problem.upper[columns]]),
+        )  # fmt: skip
+
+    def solve(self, objective: np.ndarray):
+        return linprog(
+            objective, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq,
+            bounds=self.bounds, method="highs",
+        )  # fmt: skip
+
+    def keep_duals(self, duals: dict, marginals, target, sense, owner) -> None:
+        """For each targeted variable, the dual values of its component's relations: how much
+        its min (sense 1) or max (sense -1) moves per unit of each relation's constant."""
+        coo = self.a_eq.tocoo()
+        row_owner = np.full(self.a_eq.shape[0], -1, dtype=np.int64)
+        row_owner[coo.row] = owner[self.positions[coo.col]]
+        relation = self.problem.row_relation[self.rows]
+        for t in target:
+            mine = row_owner == owner[t]
+            quantity = int(self.problem.variables[self.members[t]])
+            duals[quantity, sense] = dict(
+                zip(relation[mine].tolist(), marginals[mine].tolist(), strict=True)
+            )

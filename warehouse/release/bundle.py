@@ -319,8 +319,11 @@ def guidance(tables: dict[str, pd.DataFrame], record: dict) -> str:
         "dropout, disability, failing marks) rates on fewer than "
         f"{rules.SENSITIVE_MIN_DENOMINATOR} persons too; further cells are suppressed so "
         "that none can be recomputed from totals across territories and breakdowns, which "
-        "an audit by linear programming verifies before the release is made. School profiles "
-        "give counts of persons rounded to base 5, with 1-4 suppressed.",
+        "an audit by linear programming verifies before the release is made. Detail is "
+        "generalized below the republic: districts publish each breakdown on its own (grades "
+        "within their level) and learners' levels by sex, oblasts up to two breakdowns "
+        "crossed, the republic every combination. School profiles give counts of persons "
+        "rounded to base 5, with 1-4 suppressed.",
         "",
         "## This release",
         "",

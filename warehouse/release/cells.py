@@ -135,9 +135,7 @@ class _Codes:
 
 def _encode(cells: pd.DataFrame) -> tuple[_Codes, dict[str, int]]:
     """Integer codes of each key column, and the mixed radix that packs them into int64."""
-    series, series_names = pd.factorize(
-        cells["indicator_id"] + "|" + cells["measure"], sort=True
-    )
+    series, series_names = pd.factorize(cells["indicator_id"] + "|" + cells["measure"], sort=True)
     columns, vocab = {}, {}
     for column in ("academic_year", "reference_date", "territory_code", *BREAKDOWNS):
         values = cells[column].astype(str)
@@ -237,9 +235,7 @@ def _relations(cells, codes: _Codes, radix, additive, parents) -> pd.DataFrame:
         relation = total.astype(np.int64) * len(kinds) + kind_number
         members.append(pd.DataFrame({"relation": relation, "cell": child, "coef": -1.0}))
         heads = np.unique(relation)
-        members.append(
-            pd.DataFrame({"relation": heads, "cell": heads // len(kinds), "coef": 1.0})
-        )
+        members.append(pd.DataFrame({"relation": heads, "cell": heads // len(kinds), "coef": 1.0}))
     frame = pd.concat(members, ignore_index=True)
     frame = _holding(frame, cells["amount"].to_numpy())
     frame["quantity"] = cells["quantity"].to_numpy()[frame["cell"].to_numpy()]

@@ -1,5 +1,5 @@
 """Secondary suppression by patterns: for each primary cell, a move of hypothetical persons
-that no published figure can see, wide enough to protect it.
+that no published figure can see.
 
 A *direction* is a change of the table that keeps every relation (total = sum of parts): add
 ``t`` persons with attributes ``a`` and remove ``t`` with attributes ``a'`` differing in one
@@ -8,14 +8,14 @@ dimension, and compensate in every other swapped dimension, as the corners of a 
 contains exactly one corner changes by +t or -t; all others, totals included, stay the same.
 Hiding exactly the changed cells makes the move invisible, so an attacker cannot tell the
 true table from the moved one for any ``t`` that keeps counts non-negative (and shares below
-their wholes): every hidden cell of the pattern lies in an interval at least as wide as that
-range of ``t``. The pattern for a cell is chosen among its siblings in each dimension (already
-hidden ones first, then the smallest that give the width K), and every direction is checked
-against every relation before it is used, so it is a certificate the audit can verify.
+their wholes). Partners are chosen among the cell's siblings in each dimension (already hidden
+ones first, then the smallest that could give the width K), and a direction is checked against
+every relation before it is used.
 
 Cells of the same person-level detail are the hypercube's corners; cells above them that
 contain a corner (the totals over dimensions not swapped, down a *path* of categories the
-moved persons have) change with it and are hidden too.
+moved persons have) change with it and are hidden too. Patterns are a good start, not the
+proof: sparse tables often allow no wide one, and the audit's repair completes the job.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ SERIES, TERRITORY = 0, CODE_COLUMNS.index("territory_code")
 DIMS = tuple(CODE_COLUMNS.index(name) for name in BREAKDOWNS)
 LEVEL, GRADE = CODE_COLUMNS.index("level"), CODE_COLUMNS.index("grade")
 ATTEMPTS = 6  # partner choices tried per set of swapped dimensions
-COMBINE = 6  # directions combined at most to protect one cell
 EPSILON = 1e-9
 
 
@@ -71,39 +70,22 @@ def protect(
     """
     search = _Search(cells, public, k)
     hidden = primary.copy()
-    covered = np.zeros(len(hidden), dtype=bool)  # in directions at least k wide together
+    covered = np.zeros(len(hidden), dtype=bool)  # in a direction at least k wide
     directions, unprotected = [], []
     for quantity in search.order(np.flatnonzero(primary)):
         if covered[quantity]:
             continue
-        chosen = []
-        for direction in search.directions(quantity, hidden):
-            chosen.append(direction)
-            if combined_range(chosen, quantity, search) >= k - EPSILON:
-                break
-            if len(chosen) >= COMBINE:
-                break
-        if not chosen:
+        direction = search.first(quantity, hidden)
+        if direction is None:
             unprotected.append(quantity)
             continue
-        for direction in chosen:
-            hidden[direction.quantities] = True
-        directions.extend(chosen)
-        for direction in chosen:
-            if direction.width >= k - EPSILON:
-                covered[direction.quantities] = True
-        if combined_range(chosen, quantity, search) >= k - EPSILON:
-            covered[quantity] = True
+        hidden[direction.quantities] = True
+        directions.append(direction)
+        if direction.width >= k - EPSILON:
+            covered[direction.quantities] = True
         else:
-            unprotected.append(quantity)
+            unprotected.append(quantity)  # the repair after the audit takes it from here
     return Protection(hidden, directions, np.array(sorted(unprotected), dtype=np.int64))
-
-
-def combined_range(directions: list[Direction], quantity: int, search) -> float:
-    """How wide ``quantity`` moves when the directions combine (a small LP in their steps)."""
-    if len(directions) == 1:
-        return directions[0].width
-    return _combined(directions, quantity, search.amount, search.lower, search.shares)
 
 
 class _Search:
@@ -143,12 +125,11 @@ class _Search:
     def _territories(self, vocab) -> None:
         codes = list(vocab)
         position = {code: i for i, code in enumerate(codes)}
-        self.territory_level = np.array([0 if c == "KG" else 1 if len(c) == 5 else 2 for c in codes])
+        self.territory_level = np.array(
+            [0 if c == "KG" else 1 if len(c) == 5 else 2 for c in codes]
+        )
         self.parent = np.array(
-            [
-                -1 if c == "KG" else position.get("KG" if len(c) == 5 else c[:5], -1)
-                for c in codes
-            ]
+            [-1 if c == "KG" else position.get("KG" if len(c) == 5 else c[:5], -1) for c in codes]
         )
         self.children = defaultdict(list)
         for child, parent in enumerate(self.parent):
@@ -192,17 +173,17 @@ class _Search:
 
     # --- search ------------------------------------------------------------------------------
 
-    def directions(self, quantity: int, hidden: np.ndarray):
-        """Valid directions through ``quantity``, most promising first: every swappable
+    def first(self, quantity: int, hidden: np.ndarray) -> Direction | None:
+        """The first valid direction through ``quantity`` that moves it: every swappable
         dimension swapped, then one left out at a time; for each, partners tried in order of
-        preference, moving on from the partner of the corner that limited the width."""
+        preference, moving on from a partner whose corner has no cell. (Looking further for
+        a wider one hides more cells in the end: the audit's repair does better.)"""
         cell = int(self.first_cell[quantity])
         base = self.codes[cell]
         specific = [j for j in DIMS if base[j] not in (self.total[j], self.not_applicable[j])]
         swappable = [j for j in specific if not (j == LEVEL and GRADE in specific)]
         if self.territory_level[base[TERRITORY]] > 0:
             swappable.append(TERRITORY)
-        seen = set()
         for swapped in _subsets_largest_first(swappable):
             options = {j: self._partners(cell, j, hidden, quantity) for j in swapped}
             if any(not found for found in options.values()):
@@ -211,18 +192,14 @@ class _Search:
             for _ in range(ATTEMPTS):
                 partners = {j: options[j][pick[j]] for j in swapped}
                 direction, culprit = self._direction(cell, swapped, partners)
-                if direction is not None:
-                    signature = tuple(sorted(direction.quantities.tolist()))
-                    if signature not in seen and direction.width > EPSILON:
-                        seen.add(signature)
-                        yield direction
+                if direction is not None and direction.width > EPSILON:
+                    return direction
                 if culprit is None or pick[culprit] + 1 >= len(options[culprit]):
-                    culprit = next(
-                        (j for j in swapped if pick[j] + 1 < len(options[j])), None
-                    )
+                    culprit = next((j for j in swapped if pick[j] + 1 < len(options[j])), None)
                     if culprit is None:
                         break
                 pick[culprit] += 1
+        return None
 
     def _partners(self, cell: int, j: int, hidden: np.ndarray, quantity: int) -> list:
         """Partners along dimension j whose cell exists, best first: a sibling category, or
@@ -252,7 +229,11 @@ class _Search:
             amount = self.amount[q]
             enough = amount >= need
             # Siblings of q's own territory before those of its ancestors (fewer cells hidden).
-            depth = 0 if j != TERRITORY else int(self.territory_level[candidate[0]] != self.territory_level[base[j]])
+            depth = (
+                0
+                if j != TERRITORY
+                else int(self.territory_level[candidate[0]] != self.territory_level[base[j]])
+            )
             ranked.append(
                 (depth, (0 if hidden[q] else 1), (0 if enough else 1),
                  amount if enough else -amount, order, candidate)
@@ -296,22 +277,8 @@ class _Search:
         signs = np.fromiter(changes.values(), dtype=np.float64)
         if not self._balanced(quantities, signs):
             return None, None
-        up, down, limiting = self._range(quantities, signs)
-        direction = Direction(quantities, signs, up, down)
-        if direction.width >= self.k - EPSILON:
-            return direction, None
-        # The partner to change next: one flipped at the corner whose cell limited the range.
-        corner_of = {}
-        for codes, _, flips in corners:
-            corner_of.setdefault(int(codes @ self.multiplier), flips)
-        culprit = None
-        if limiting is not None:
-            limiting_codes = self.codes[self.first_cell[limiting]]
-            for codes, _, flips in corners:
-                if all(limiting_codes[j] == codes[j] for j in swapped if j != TERRITORY):
-                    culprit = _last_flipped(swapped, flips)
-                    break
-        return direction, culprit
+        up, down = self._range(quantities, signs)
+        return Direction(quantities, signs, up, down), None
 
     def _value_at(self, codes: np.ndarray, j: int, value: int) -> float | None:
         """Amount of the cell ``codes`` with dimension j set to ``value`` (None: no cell)."""
@@ -465,57 +432,21 @@ class _Search:
                 residual[int(self.rel_id[position])] += self.rel_coef[position] * sign
         return all(abs(value) < EPSILON for value in residual.values())
 
-    def _range(self, quantities: np.ndarray, signs: np.ndarray):
-        """How far t may go up and down (counts stay >= 0, shares' parts <= wholes), and
-        the quantity that limits the narrower side."""
+    def _range(self, quantities: np.ndarray, signs: np.ndarray) -> tuple[float, float]:
+        """How far t may go up and down: counts stay >= 0, shares' parts <= wholes."""
         room = self.amount[quantities] - self.lower[quantities]
-        limits = {1: (np.inf, None), -1: (np.inf, None)}  # side -> (limit, quantity)
-        for q, sign, space in zip(quantities.tolist(), signs.tolist(), room.tolist(), strict=True):
-            side = -1 if sign > 0 else 1  # a rising cell limits t going down, and vice versa
-            if space < limits[side][0]:
-                limits[side] = (space, q)
+        up = float(np.min(room[signs < 0], initial=np.inf))  # falling cells limit t going up
+        down = float(np.min(room[signs > 0], initial=np.inf))
         moved = dict(zip(quantities.tolist(), signs.tolist(), strict=True))
         for q in moved:
             for numerator, denominator in self.shares.get(q, ()):
                 rate = moved.get(numerator, 0.0) - moved.get(denominator, 0.0)
                 slack = self.amount[denominator] - self.amount[numerator]
-                side = 1 if rate > 0 else -1
-                if rate != 0 and slack / abs(rate) < limits[side][0]:
-                    limits[side] = (slack / abs(rate), numerator)
-        (up, up_q), (down, down_q) = limits[1], limits[-1]
-        return up, down, (up_q if up <= down else down_q)
-
-
-def _combined(directions, quantity, amount, lower, shares) -> float:
-    """Max minus min of ``quantity`` over steps t_i of the directions, every cell they move
-    kept within its bounds and every share's part within its whole."""
-    from scipy.optimize import linprog
-
-    rows = defaultdict(lambda: np.zeros(len(directions)))
-    for i, direction in enumerate(directions):
-        for q, sign in zip(direction.quantities.tolist(), direction.signs.tolist(), strict=True):
-            rows[q][i] = sign
-    a_ub, b_ub = [], []
-    for q, coefficients in rows.items():
-        if np.isfinite(lower[q]):
-            a_ub.append(-coefficients)  # x_q + sum(t d) >= lower
-            b_ub.append(amount[q] - lower[q])
-    for q in list(rows):
-        for numerator, denominator in shares.get(q, ()):
-            zero = np.zeros(len(directions))
-            a_ub.append(rows.get(numerator, zero) - rows.get(denominator, zero))
-            b_ub.append(amount[denominator] - amount[numerator])
-    objective = rows[quantity]
-    ends = []
-    for sense in (1.0, -1.0):
-        result = linprog(sense * objective, A_ub=np.array(a_ub), b_ub=np.array(b_ub),
-                         bounds=[(None, None)] * len(directions), method="highs")  # fmt: skip
-        if result.status == 3:
-            return np.inf
-        if result.status != 0:
-            return 0.0
-        ends.append(sense * result.fun)
-    return float(ends[1] - ends[0])  # max minus min
+                if rate > 0:
+                    up = min(up, slack / rate)
+                elif rate < 0:
+                    down = min(down, slack / -rate)
+        return up, down
 
 
 def _subsets_largest_first(items: list[int]) -> list[list[int]]:

@@ -181,7 +181,9 @@ def control(inputs: Inputs, previous: pd.DataFrame | None = None) -> Disclosure:
     school profiles."""
     from warehouse.release import suppression
 
-    observations = sort_observations(inputs.observations)
+    # Only the detail the open bundle publishes at each territory level (rules.MAX_CROSSED).
+    published = inputs.observations[suppression.published_detail(inputs.observations)]
+    observations = sort_observations(published)
     oblasts = inputs.territories["oblast_code"]
     districts = dict(zip(inputs.territories["district_code"], oblasts, strict=True))
     parents = territory_parents(observations["territory_code"], districts)
@@ -196,7 +198,13 @@ def control(inputs: Inputs, previous: pd.DataFrame | None = None) -> Disclosure:
         "suppressed_primary": int(primary_rows.sum()),
         "suppressed_secondary": int((hidden_rows & ~primary_rows).sum()),
         "repairs": result.repairs,
-        "audit": result.audit.summary(),
+        # Every audit round's programs count: the last reuses what the others solved.
+        "audit": result.audit.summary()
+        | {
+            "seconds": round(result.audit_seconds, 2),
+            "linear_programs": result.linear_programs,
+            "control_seconds": round(result.seconds, 2),
+        },
     }
     return Disclosure(
         published,
@@ -211,10 +219,14 @@ def _public(cells, observations, previous) -> np.ndarray | None:
     """Quantities the previous release published with the same amount (they stay public)."""
     if previous is None or previous.empty:
         return None
-    key = [column for column in ("indicator_id", "academic_year", "territory_code",
-                                 *bundle.BREAKDOWNS) if column in previous.columns]  # fmt: skip
-    known = previous[previous["symbol"].isna()][[*key, "numerator", "denominator"]]
-    merged = observations[key].reset_index().merge(known, on=key, how="inner")
+    key = list(bundle.OBSERVATION_KEY)
+    # Every part the previous release showed: rows with no symbol, or one other than c.
+    shown = previous["symbol"].fillna("") != "c"
+    known = previous[shown][[*key, "numerator", "denominator"]].copy()
+    current = observations[key].reset_index()
+    for frame in (known, current):  # a date in one, a timestamp or text in the other
+        frame["reference_date"] = pd.to_datetime(frame["reference_date"]).dt.strftime("%Y-%m-%d")
+    merged = current.merge(known, on=key, how="inner")
     public = np.zeros(len(cells.quantities), dtype=bool)
     amounts = cells.quantities["amount"].to_numpy()
     for measure in rules.MEASURES:

@@ -58,17 +58,13 @@ class Protection:
 # Indicators not listed get the default: both parts protected. A new indicator is therefore
 # protected until someone decides otherwise here.
 _ORGANIZATIONS = Protection(numerator=False, denominator=False)
+FACILITIES = ("electricity", "internet", "computers", "adapted", "drinking_water",
+              "single_sex_toilets", "handwashing")  # fmt: skip
 _ON_POPULATION = Protection(denominator=False)
 _SENSITIVE_FLOW = Protection(sensitive=True)
 PROTECTION: dict[str, Protection] = {
     "organizations": _ORGANIZATIONS,
-    **{
-        f"schools_{facility}_pct": _ORGANIZATIONS
-        for facility in (
-            "electricity", "internet", "computers", "adapted", "drinking_water",
-            "single_sex_toilets", "handwashing",
-        )
-    },  # fmt: skip
+    **{f"schools_{facility}_pct": _ORGANIZATIONS for facility in FACILITIES},
     "ger": _ON_POPULATION,
     "ner": _ON_POPULATION,
     "aner": _ON_POPULATION,
@@ -129,7 +125,8 @@ IDENTITIES: tuple[Identity, ...] = (
     Identity(("promotion_rate", DENOMINATOR), ("transition_rate", DENOMINATOR), ("grade",)),
     Identity(("gross_intake_last_grade", NUMERATOR), ("transition_rate", DENOMINATOR)),
     Identity(
-        ("promotion_rate_reconstructed", DENOMINATOR), ("repetition_rate_reconstructed", DENOMINATOR)
+        ("promotion_rate_reconstructed", DENOMINATOR),
+        ("repetition_rate_reconstructed", DENOMINATOR),
     ),
     Identity(
         ("promotion_rate_reconstructed", DENOMINATOR), ("dropout_rate_reconstructed", DENOMINATOR)

@@ -66,7 +66,9 @@ def primary(observations: pd.DataFrame, cells: Cells, k: int = rules.K) -> np.nd
     indicator = observations["indicator_id"].to_numpy()[rows]
     sensitive = np.array([rules.protection(i).sensitive for i in indicator], dtype=bool)
     denominator = observations["denominator"].to_numpy()[rows]
-    has_denominator = ~np.isin(observations["unit"].to_numpy()[rows], rules.UNITS_WITHOUT_DENOMINATOR)
+    has_denominator = ~np.isin(
+        observations["unit"].to_numpy()[rows], rules.UNITS_WITHOUT_DENOMINATOR
+    )
     small = (
         sensitive
         & has_denominator
@@ -137,7 +139,8 @@ def repair_picks(
     moves with the relation's constant. A published quantity in those relations moves the
     optimum by minus the sum of dual x coefficient per unit; the largest such rate, in a
     direction the quantity can move, wins (ties: smallest amount). Without duals (or with all
-    rates zero), the smallest positive published member of a relation holding the cell.
+    rates zero: a share's bound, not a relation, holds the cell), the nearest published
+    quantity, through relations and shares (``_nearest_published``).
     """
     amount = cells.quantities["amount"].to_numpy()
     lower = cells.quantities["lower"].to_numpy()
@@ -147,6 +150,20 @@ def repair_picks(
     member_index = by_relation.indices
     rel_quantity = relations["quantity"].to_numpy()
     rel_coef = relations["coef"].to_numpy()
+    by_quantity = relations.groupby("quantity", sort=True).indices
+    partners: dict[int, list[int]] = {}
+    for numerator, denominator in cells.shares.itertuples(index=False):
+        partners.setdefault(int(numerator), []).append(int(denominator))
+        partners.setdefault(int(denominator), []).append(int(numerator))
+    relation_of = relations["relation"].to_numpy()
+
+    def neighbours(q: int) -> set[int]:
+        found = set(partners.get(q, ()))
+        for position in by_quantity.get(q, ()):
+            found |= set(rel_quantity[member_index[relation_of[position]]].tolist())
+        found.discard(q)
+        return found
+
     picks = set()
     for row in result.failing.itertuples(index=False):
         if row.reason.startswith("published in the previous"):
@@ -159,7 +176,7 @@ def repair_picks(
             eligible,
         )  # fmt: skip
         if pick is None:
-            pick = _smallest_neighbour(q, relations, member_index, rel_quantity, amount, eligible)
+            pick = _nearest_published(q, neighbours, amount, eligible)
         if pick is not None:
             picks.add(pick)
     return np.array(sorted(picks), dtype=np.int64)
@@ -188,18 +205,22 @@ def _dual_pick(duals, member_index, rel_quantity, rel_coef, amount, lower, eligi
     return best
 
 
-def _smallest_neighbour(q, relations, member_index, rel_quantity, amount, eligible):
-    holding = relations["relation"].to_numpy()[rel_quantity == q]
-    best, best_key = None, None
-    for relation in holding:
-        for position in member_index[relation]:
-            other = int(rel_quantity[position])
-            if other == q or not eligible[other]:
-                continue
-            key = (amount[other] <= 0, abs(amount[other]), other)
-            if best_key is None or key < best_key:
-                best, best_key = other, key
-    return best
+def _nearest_published(q: int, neighbours, amount, eligible, hops: int = 3) -> int | None:
+    """The smallest positive published quantity nearest ``q``: its relations' members and
+    share partners, else theirs (through hidden ones), up to ``hops`` steps away."""
+    seen, frontier = {q}, {q}
+    for _ in range(hops):
+        reached = set().union(*(neighbours(node) for node in frontier)) - seen
+        candidates = [other for other in reached if eligible[other]]
+        if candidates:
+            return min(
+                candidates, key=lambda other: (amount[other] <= 0, abs(amount[other]), other)
+            )
+        seen |= reached
+        frontier = reached
+        if not frontier:
+            break
+    return None
 
 
 @dataclass(frozen=True)
