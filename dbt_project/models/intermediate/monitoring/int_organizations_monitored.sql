@@ -38,15 +38,7 @@ final as (
     inner join organization_types
         on organizations.organization_type = organization_types.organization_type
     inner join territories on organizations.district_code = territories.district_code
-    where
-        (
-            organizations.opened_date is null
-            or organizations.opened_date <= latest_export.snapshot_date
-        )
-        and (
-            organizations.organization_status = 'active'
-            or organizations.closed_date > latest_export.snapshot_date
-        )
+    where {{ is_operating_on('organizations', 'latest_export.snapshot_date') }}
 )
 
 select * from final

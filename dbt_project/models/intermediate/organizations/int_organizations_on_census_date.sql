@@ -42,15 +42,7 @@ final as (
     inner join organization_types
         on organizations.organization_type = organization_types.organization_type
     inner join territories on organizations.district_code = territories.district_code
-    where
-        (
-            organizations.opened_date is null
-            or organizations.opened_date <= reference_dates.census_date
-        )
-        and (
-            organizations.organization_status = 'active'
-            or organizations.closed_date > reference_dates.census_date
-        )
+    where {{ is_operating_on('organizations', 'reference_dates.census_date') }}
 )
 
 select * from final
