@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, required=True, help="EMIS_HOME with a release")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--screenshots", type=Path, help="save each page's picture here")
     args = parser.parse_args(argv)
     port = free_port()
     process = start_portal(args.home.resolve(), port)
@@ -119,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
                 times = [page_time(page, url, selector) for _ in range(args.runs)]
                 median, worst = statistics.median(times), max(times)
                 print(f"{name:<22} {median:>9.2f} {worst:>8.2f}  cold {cold:.2f}")
+                if args.screenshots:
+                    args.screenshots.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(args.screenshots / f"{name}.png"), full_page=True)
             for name, url in INTERACTIONS.items():
                 times = [interaction_time(page, url) for _ in range(args.runs)]
                 print(
