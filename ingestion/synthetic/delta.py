@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,11 @@ def generate_delta(
         if first <= day.astype(object) <= last
     ]
     rows: dict[str, int] = {}
-    with duckdb.connect() as con:
+    # The base registers are read whole: within 2 GB, spilling beyond (a national base is 3 GB)
+    with (
+        tempfile.TemporaryDirectory(prefix="delta-spill-") as spill,
+        duckdb.connect(config={"memory_limit": "2GB", "temp_directory": spill}) as con,
+    ):
         con.execute("set TimeZone = 'UTC'")
         _read_base(con, base)
         con.register("teaching_frame", pd.DataFrame({"day": pd.to_datetime(teaching)}))
