@@ -38,6 +38,7 @@ import streamlit as st
 
 from dashboards import i18n
 from emis.settings import load_settings
+from warehouse.read import BREAKDOWNS, TOTAL_CODES  # the observations' codes
 
 TTL = "1h"  # releases are immutable; the TTL only bounds memory
 OPEN_DB = Path("open") / "open.duckdb"
@@ -48,19 +49,7 @@ CURRENT = "current"
 # The whole open bundle's observations, offered beside the explorer (paths inside open/).
 FULL_DATA = ("parquet/observations.parquet", "csv/observations.csv", "open.duckdb",
              "sdmx/observations.sdmx.csv")  # fmt: skip
-BREAKDOWNS = (
-    "sex",
-    "level",
-    "grade",
-    "locality",
-    "ownership",
-    "language",
-    "org_type",
-    "disability",
-    "setting",
-    "subject",
-)
-TOTALS = ("_T", "_Z")
+TOTALS = TOTAL_CODES
 LEVELS = ("national", "oblast", "district")
 SYMBOLS = ("c", "z", "x", "low", "u")
 # Restricted table -> (its district column, its organization column); a table not listed

@@ -29,9 +29,9 @@ import pyarrow.parquet as pq
 
 from emis.settings import Settings
 from warehouse.read import BREAKDOWNS
+from warehouse.release.cells import ROW_KEY
 
-OBSERVATION_KEY = ("indicator_id", "academic_year", "reference_date", "geographic_level",
-                   "territory_code", *BREAKDOWNS)  # fmt: skip
+OBSERVATION_KEY = ROW_KEY  # an observation's key, in publication order
 INDICATOR_COLUMNS = (
     "indicator_id", "unit", "is_share", "is_additive", "is_residual", "reference_date_rule",
     "source_code", "name_ky", "name_ru", "name_en", "definition_ky", "definition_ru",
