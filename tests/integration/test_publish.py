@@ -19,11 +19,17 @@ from ingestion.contract import TABLES
 from ingestion.load import ingest
 from tests.postgres import create_database, drop_database
 from warehouse.dbt_runner import build
+from warehouse.release import rules
+from warehouse.release.audit import audit
+from warehouse.release.cells import build_cells, sort_observations, territory_parents
 from warehouse.release.publish import (
     CURRENT,
     PublishRefusedError,
+    control,
     current_release,
+    previous_release,
     publish,
+    read_inputs,
 )
 
 ACCEPT = "synthetic test export: its planted defects are known"
@@ -164,6 +170,84 @@ def test_a_second_release_becomes_current_with_its_changelog(released):
     differing = (before["symbol"].fillna("") != after["symbol"].fillna("")).sum()
     assert len(changes) >= differing
     assert set(changes["change"]) <= {"added", "removed", "changed"}
+
+
+def test_an_unchanged_warehouse_keeps_every_block_of_the_previous_release(released):
+    _, _, first, second = released
+    before, after = first.summary["disclosure"], second.summary["disclosure"]
+    assert before["blocks_kept"] == 0 and before["blocks_controlled"] > 1
+    assert after["blocks_controlled"] == 0 and after["blocks_kept"] == before["blocks_controlled"]
+    assert after["kept_from"] == first.release_id
+    symbols = [
+        pd.read_parquet(release.path / "open" / "parquet" / "observations.parquet")["symbol"]
+        for release in (first, second)
+    ]
+    assert symbols[0].fillna("").equals(symbols[1].fillna(""))
+
+
+def published_audit(record: pd.DataFrame, inputs):
+    """The attacker's audit of what a release shows (its disclosure record: amounts and
+    suppression per row): a quantity is hidden where every row holding it is."""
+    observations = sort_observations(record)
+    districts = dict(
+        zip(inputs.territories["district_code"], inputs.territories["oblast_code"], strict=True)
+    )
+    parents = territory_parents(observations["territory_code"], districts)
+    cells = build_cells(observations, inputs.indicators, parents)
+    row_hidden = observations["hidden"].to_numpy()[cells.cells["row"].to_numpy()]
+    hidden = (
+        pd.Series(row_hidden).groupby(cells.cells["quantity"].to_numpy()).all().to_numpy()
+    )
+    return audit(cells, hidden)
+
+
+def test_a_changed_block_is_controlled_again_and_the_whole_release_passes_the_audit(released):
+    settings, _, first, _ = released
+    inputs = read_inputs(settings)
+    frame = inputs.observations
+    # One block changes: its largest indicator loses its rows.
+    dates = frame.groupby("reference_date")["indicator_id"].count()
+    date = dates.idxmax()
+    dropped = frame[frame["reference_date"] == date]["indicator_id"].value_counts().index[0]
+    inputs.observations = frame[
+        ~((frame["reference_date"] == date) & (frame["indicator_id"] == dropped))
+    ].reset_index(drop=True)
+    previous = previous_release(first.path)
+    disclosure = control(inputs, previous)
+    summary = disclosure.summary
+    assert summary["blocks_controlled"] == 1 and summary["kept_from"] == first.release_id
+    assert summary["blocks_kept"] == first.summary["disclosure"]["blocks_controlled"] - 1
+    assert disclosure.audit_passed
+    kept = pd.to_datetime(disclosure.observations["reference_date"]) != pd.Timestamp(date)
+    key = ["indicator_id", "reference_date", "geographic_level", "territory_code",
+           "sex", "level", "grade", "locality", "ownership", "language", "org_type",
+           "disability", "setting", "subject"]  # fmt: skip
+    now = disclosure.observations[kept]
+    before = previous.observations.assign(
+        reference_date=pd.to_datetime(previous.observations["reference_date"])
+    )
+    merged = now.assign(reference_date=pd.to_datetime(now["reference_date"])).merge(
+        before, on=key, suffixes=("", "_before"), validate="1:1"
+    )
+    assert len(merged) == len(now)
+    assert merged["symbol"].fillna("").equals(merged["symbol_before"].fillna(""))
+    assert disclosure.record["hidden"].eq(disclosure.observations["symbol"].eq("c")).all()
+    result = published_audit(disclosure.record, inputs)
+    assert result.passed and result.summary()["min_width"] >= rules.K
+
+
+def test_a_release_made_by_another_disclosure_method_is_not_reused(released, tmp_path):
+    import json
+    import shutil
+
+    _, _, first, _ = released
+    assert previous_release(first.path).disclosure is not None
+    copy = tmp_path / first.release_id
+    shutil.copytree(first.path, copy)
+    record = json.loads((copy / "release.json").read_text())
+    record["disclosure"]["method"] = "an older method"
+    (copy / "release.json").write_text(json.dumps(record))
+    assert previous_release(copy).disclosure is None
 
 
 def test_a_refused_release_leaves_the_current_one(released):

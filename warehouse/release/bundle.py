@@ -115,11 +115,16 @@ def footnotes(indicators: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_restricted(folder: Path, inputs, settings: Settings) -> None:
+def write_restricted(
+    folder: Path, inputs, settings: Settings, disclosure_record: pd.DataFrame | None = None
+) -> None:
     from reports.extract import write_form_inputs
 
     folder.mkdir(parents=True)
-    for name, table in sorted(inputs.restricted.items()):
+    tables = dict(inputs.restricted)
+    if disclosure_record is not None:  # the amounts behind every suppressed cell
+        tables["disclosure"] = disclosure_record
+    for name, table in sorted(tables.items()):
         _write_parquet(table.reset_index(drop=True), folder / f"{name}.parquet")
     write_form_inputs(settings, folder / "form_inputs.duckdb")
 

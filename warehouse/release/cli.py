@@ -99,6 +99,8 @@ def _print_release(release) -> None:
         f"{disclosure['suppressed_primary']:,} primary, {disclosure['suppressed_secondary']:,} "
         f"secondary; audit {disclosure['audit'].get('seconds')} s, min width "
         f"{disclosure['audit'].get('min_width')}\n"
+        f"    blocks (year and reference date) controlled: {disclosure['blocks_controlled']}, "
+        f"kept from {disclosure['kept_from']}: {disclosure['blocks_kept']}\n"
         f"    {summary['changes']:,} observations changed since the previous release\n"
         f"    open data: {release.path / 'open'}; restricted: {release.path / 'restricted'}"
     )

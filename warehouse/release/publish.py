@@ -7,6 +7,10 @@
    ``suppression``, ``patterns``), then gate two: the audit (``audit``) solves every
    suppressed cell's interval from everything published, this release and the previous one;
    a cell pinned or narrower than the threshold refuses the release.
+   No relation, identity or share crosses a *block* (an academic year and reference date), so
+   blocks are controlled independently: a block whose every amount is as the previous release
+   had it (``restricted/disclosure.parquet``), under the same method, keeps that release's
+   suppression, audited then, and only the blocks the new data touch are controlled again.
 3. The bundles are written into a hidden folder, renamed to ``releases/<release_id>`` and
    ``releases/current`` is switched to it atomically (a symlink replaced by rename), so the
    portal sees the old release or the new one, never half of one.
@@ -15,6 +19,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -58,6 +63,17 @@ class Disclosure:
     summary: dict = field(default_factory=dict)
     audit_passed: bool = True
     failing: pd.DataFrame | None = None
+    # Each controlled row's amounts and suppression (restricted): the next release reuses it.
+    record: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class PreviousRelease:
+    """What disclosure control takes from the current release before this one."""
+
+    release_id: str
+    observations: pd.DataFrame | None  # as published (the open bundle)
+    disclosure: pd.DataFrame | None  # its disclosure record, if made by the same method
 
 
 @dataclass(frozen=True)
@@ -90,9 +106,9 @@ def publish(settings: Settings, accept_blocking: str | None = None, progress=Non
             f"blocking quality issues in the latest load ({listed}); fix them and run "
             "`emis check` again, or accept them with --accept-blocking REASON"
         )
-    previous = current_release(settings)
+    previous = previous_release(current_release(settings))
     step("disclosure control and audit")
-    disclosure = control(inputs, _previous_observations(previous))
+    disclosure = control(inputs, previous)
     if not disclosure.audit_passed:
         failing = disclosure.failing
         raise PublishRefusedError(
@@ -108,8 +124,9 @@ def publish(settings: Settings, accept_blocking: str | None = None, progress=Non
     shutil.rmtree(staging, ignore_errors=True)
     try:
         bundle.write_open(staging / "open", disclosure, inputs, record, settings)
-        bundle.write_restricted(staging / "restricted", inputs, settings)
-        changes = bundle.changelog(_previous_observations(previous), disclosure.observations)
+        bundle.write_restricted(staging / "restricted", inputs, settings, disclosure.record)
+        before = previous.observations if previous is not None else None
+        changes = bundle.changelog(before, disclosure.observations)
         bundle.write_manifest(staging, record, changes)
         staging.rename(root / release_id)
     except BaseException:
@@ -166,53 +183,134 @@ def read_inputs(settings: Settings) -> Inputs:
     )
 
 
-def _previous_observations(previous: Path | None) -> pd.DataFrame | None:
-    if previous is None:
+DISCLOSURE_RECORD = "disclosure.parquet"  # in the restricted bundle
+
+
+def previous_release(path: Path | None) -> PreviousRelease | None:
+    """The release at ``path``: its published observations, and its disclosure record when
+    it was made by this code's disclosure method (else nothing of it is reused)."""
+    if path is None:
         return None
-    path = previous / "open" / "parquet" / "observations.parquet"
-    return pd.read_parquet(path) if path.exists() else None
+    observations = path / "open" / "parquet" / "observations.parquet"
+    record = path / "restricted" / DISCLOSURE_RECORD
+    manifest = json.loads((path / "release.json").read_text())
+    same_method = manifest.get("disclosure", {}).get("method") == disclosure_method()
+    return PreviousRelease(
+        path.name,
+        pd.read_parquet(observations) if observations.exists() else None,
+        pd.read_parquet(record) if same_method and record.exists() else None,
+    )
+
+
+def disclosure_method() -> str:
+    """A fingerprint of the disclosure rules and algorithms: a suppression is reused only
+    under the method that made it."""
+    from warehouse.release import audit, cells, patterns, suppression
+
+    digest = hashlib.sha256()
+    for module in (rules, cells, patterns, suppression, audit):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # --- disclosure control ---------------------------------------------------------------------------
 
 
-def control(inputs: Inputs, previous: pd.DataFrame | None = None) -> Disclosure:
-    """Suppress and audit the observations (``suppression.control``); round and threshold the
-    school profiles."""
+BLOCK = ("academic_year", "reference_date")  # no relation crosses one
+AMOUNTS = ("numerator", "denominator", "value")
+
+
+def control(inputs: Inputs, previous: PreviousRelease | None = None) -> Disclosure:
+    """Suppress and audit the observations (``suppression.control``) block by block, keeping
+    the previous release's suppression of unchanged blocks; round and threshold the school
+    profiles."""
     from warehouse.release import suppression
 
     # Only the detail the open bundle publishes at each territory level (rules.MAX_CROSSED).
     published = inputs.observations[suppression.published_detail(inputs.observations)]
     observations = sort_observations(published)
-    oblasts = inputs.territories["oblast_code"]
-    districts = dict(zip(inputs.territories["district_code"], oblasts, strict=True))
-    parents = territory_parents(observations["territory_code"], districts)
-    cells = build_cells(observations, inputs.indicators, parents)
-    public = _public(cells, observations, previous)
-    result = suppression.control(observations, cells, public)
-    hidden_rows = _hidden_rows(cells, result.suppressed, len(observations))
-    primary_rows = _hidden_rows(cells, result.primary, len(observations))
-    published = with_symbols(observations, hidden_rows, inputs.indicators)
-    summary = {
-        "observations": len(observations),
-        "suppressed_primary": int(primary_rows.sum()),
-        "suppressed_secondary": int((hidden_rows & ~primary_rows).sum()),
-        "repairs": result.repairs,
+    record = previous.disclosure if previous is not None else None
+    kept = unchanged_blocks(observations, record)
+    hidden_rows = np.zeros(len(observations), dtype=bool)
+    primary_rows = np.zeros(len(observations), dtype=bool)
+    if kept.any():
+        flags = _keyed(observations.loc[kept, list(bundle.OBSERVATION_KEY)]).merge(
+            _keyed(record), on=list(bundle.OBSERVATION_KEY), how="left", validate="1:1"
+        )
+        hidden_rows[kept] = flags["hidden"].to_numpy(dtype=bool)
+        primary_rows[kept] = flags["primary"].to_numpy(dtype=bool)
+    changed = observations[~kept].reset_index(drop=True)
+    summary = {"observations": len(observations)}
+    passed, failing = True, None
+    if len(changed):
+        oblasts = inputs.territories["oblast_code"]
+        districts = dict(zip(inputs.territories["district_code"], oblasts, strict=True))
+        parents = territory_parents(changed["territory_code"], districts)
+        cells = build_cells(changed, inputs.indicators, parents)
+        published_before = previous.observations if previous is not None else None
+        result = suppression.control(changed, cells, _public(cells, changed, published_before))
+        hidden_rows[~kept] = _hidden_rows(cells, result.suppressed, len(changed))
+        primary_rows[~kept] = _hidden_rows(cells, result.primary, len(changed))
+        passed, failing = result.audit.passed, result.audit.failing
+        summary["repairs"] = result.repairs
         # Every audit round's programs count: the last reuses what the others solved.
-        "audit": result.audit.summary()
-        | {
+        summary["audit"] = result.audit.summary() | {
             "seconds": round(result.audit_seconds, 2),
             "linear_programs": result.linear_programs,
             "control_seconds": round(result.seconds, 2),
-        },
+        }
+    else:
+        summary["repairs"] = 0
+        summary["audit"] = {"suppressed_quantities": 0, "linear_programs": 0, "seconds": 0.0}
+    summary |= {
+        "suppressed_primary": int(primary_rows.sum()),
+        "suppressed_secondary": int((hidden_rows & ~primary_rows).sum()),
+        "method": disclosure_method(),
+        "blocks_controlled": _blocks(observations[~kept]),
+        "blocks_kept": _blocks(observations[kept]),
+        "kept_from": previous.release_id if previous is not None and kept.any() else None,
     }
+    record = observations[[*bundle.OBSERVATION_KEY, "unit", *AMOUNTS]].assign(
+        hidden=hidden_rows, primary=primary_rows
+    )
     return Disclosure(
-        published,
+        with_symbols(observations, hidden_rows, inputs.indicators),
         round_school_profiles(inputs.school_profiles),
         summary,
-        result.audit.passed,
-        result.audit.failing,
+        passed,
+        failing,
+        record,
     )
+
+
+def unchanged_blocks(observations: pd.DataFrame, record: pd.DataFrame | None) -> np.ndarray:
+    """Per row of ``observations``: its block has the same rows, unit and amounts as in the
+    previous release's disclosure ``record`` (so that release's suppression still holds)."""
+    if record is None or record.empty or observations.empty:
+        return np.zeros(len(observations), dtype=bool)
+    key = list(bundle.OBSERVATION_KEY)
+    now = _keyed(observations[[*key, "unit", *AMOUNTS]])
+    before = _keyed(record[[*key, "unit", *AMOUNTS]])
+    merged = now.merge(before, on=key, how="outer", suffixes=("", "_before"), indicator=True)
+    same = merged["_merge"].eq("both") & merged["unit"].eq(merged["unit_before"])
+    for column in AMOUNTS:
+        a = pd.to_numeric(merged[column], errors="coerce").astype("float64")
+        b = pd.to_numeric(merged[f"{column}_before"], errors="coerce").astype("float64")
+        same &= (a == b) | (a.isna() & b.isna())
+    block_same = same.groupby([merged[c] for c in BLOCK]).all()
+    block_of_row = pd.MultiIndex.from_frame(now[list(BLOCK)])
+    return block_same.reindex(block_of_row).fillna(False).to_numpy(dtype=bool)
+
+
+def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Key columns as text, the date as YYYY-MM-DD: a parquet date, a timestamp or text."""
+    frame = frame.copy()
+    frame["reference_date"] = pd.to_datetime(frame["reference_date"]).dt.strftime("%Y-%m-%d")
+    return frame
+
+
+def _blocks(observations: pd.DataFrame) -> int:
+    return int(observations[list(BLOCK)].drop_duplicates().shape[0])
 
 
 def _public(cells, observations, previous) -> np.ndarray | None:
