@@ -236,6 +236,15 @@ def test_a_changed_block_is_controlled_again_and_the_whole_release_passes_the_au
     assert result.passed and result.summary()["min_width"] >= rules.K
 
 
+def test_blocks_controlled_side_by_side_equal_blocks_controlled_one_by_one(released):
+    settings, _, _, _ = released
+    inputs = read_inputs(settings)
+    alone, side_by_side = (control(inputs, None, workers=n) for n in (1, 2))
+    assert alone.summary["blocks_controlled"] > 1
+    assert alone.record.equals(side_by_side.record)
+    assert alone.record["hidden"].any() and side_by_side.audit_passed
+
+
 def test_a_release_made_by_another_disclosure_method_is_not_reused(released, tmp_path):
     import json
     import shutil

@@ -220,10 +220,13 @@ BLOCK = ("academic_year", "reference_date")  # no relation crosses one
 AMOUNTS = ("numerator", "denominator", "value")
 
 
-def control(inputs: Inputs, previous: PreviousRelease | None = None) -> Disclosure:
+def control(
+    inputs: Inputs, previous: PreviousRelease | None = None, workers: int | None = None
+) -> Disclosure:
     """Suppress and audit the observations (``suppression.control``) block by block, keeping
-    the previous release's suppression of unchanged blocks; round and threshold the school
-    profiles."""
+    the previous release's suppression of unchanged blocks, the others on ``workers``
+    processes (by default one per core for national-scale work); round and threshold the
+    school profiles."""
     from warehouse.release import suppression
 
     # Only the detail the open bundle publishes at each territory level (rules.MAX_CROSSED).
@@ -240,28 +243,27 @@ def control(inputs: Inputs, previous: PreviousRelease | None = None) -> Disclosu
         hidden_rows[kept] = flags["hidden"].to_numpy(dtype=bool)
         primary_rows[kept] = flags["primary"].to_numpy(dtype=bool)
     changed = observations[~kept].reset_index(drop=True)
-    summary = {"observations": len(observations)}
-    passed, failing = True, None
-    if len(changed):
-        oblasts = inputs.territories["oblast_code"]
-        districts = dict(zip(inputs.territories["district_code"], oblasts, strict=True))
-        parents = territory_parents(changed["territory_code"], districts)
-        cells = build_cells(changed, inputs.indicators, parents)
-        published_before = previous.observations if previous is not None else None
-        result = suppression.control(changed, cells, _public(cells, changed, published_before))
-        hidden_rows[~kept] = _hidden_rows(cells, result.suppressed, len(changed))
-        primary_rows[~kept] = _hidden_rows(cells, result.primary, len(changed))
-        passed, failing = result.audit.passed, result.audit.failing
-        summary["repairs"] = result.repairs
-        # Every audit round's programs count: the last reuses what the others solved.
-        summary["audit"] = result.audit.summary() | {
-            "seconds": round(result.audit_seconds, 2),
-            "linear_programs": result.linear_programs,
-            "control_seconds": round(result.seconds, 2),
-        }
-    else:
-        summary["repairs"] = 0
-        summary["audit"] = {"suppressed_quantities": 0, "linear_programs": 0, "seconds": 0.0}
+    districts = dict(
+        zip(inputs.territories["district_code"], inputs.territories["oblast_code"], strict=True)
+    )
+    started = time.perf_counter()
+    blocks = control_blocks(
+        changed, inputs.indicators, districts, previous.observations if previous else None,
+        workers,
+    )  # fmt: skip
+    rows_of_changed = np.flatnonzero(~kept)
+    for positions, result in blocks:
+        hidden_rows[rows_of_changed[positions]] = result.hidden
+        primary_rows[rows_of_changed[positions]] = result.primary
+    results = [result for _, result in blocks]
+    passed = all(result.passed for result in results)
+    failing = pd.concat([result.failing for result in results]) if results else None
+    summary = {
+        "observations": len(observations),
+        "repairs": sum(result.repairs for result in results),
+        "audit": combined_audit(results) | {"control_seconds": round(
+            time.perf_counter() - started, 2)},
+    }  # fmt: skip
     summary |= {
         "suppressed_primary": int(primary_rows.sum()),
         "suppressed_secondary": int((hidden_rows & ~primary_rows).sum()),
@@ -281,6 +283,104 @@ def control(inputs: Inputs, previous: PreviousRelease | None = None) -> Disclosu
         failing,
         record,
     )
+
+
+PARALLEL_ROWS = 20_000  # fewer changed rows are controlled in this process
+
+
+@dataclass(frozen=True)
+class BlockControl:
+    """One block's suppression (per row of the block) and its audit."""
+
+    hidden: np.ndarray
+    primary: np.ndarray
+    passed: bool
+    failing: pd.DataFrame
+    audit: dict  # the final audit's summary
+    audit_seconds: float  # every audit round
+    linear_programs: int
+    repairs: int
+
+
+def control_blocks(
+    observations: pd.DataFrame,
+    indicators: pd.DataFrame,
+    districts: dict[str, str],
+    published_before: pd.DataFrame | None,
+    workers: int | None = None,
+) -> list[tuple[np.ndarray, BlockControl]]:
+    """Each block of ``observations`` controlled alone: (its rows' positions, its control),
+    largest block first, on ``workers`` processes."""
+    groups = observations.groupby(list(BLOCK), sort=True).indices
+    order = sorted(groups.values(), key=len, reverse=True)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(observations) >= PARALLEL_ROWS else 1
+    workers = max(1, min(workers, len(order)))
+    tasks = []
+    for positions in order:
+        block = observations.iloc[positions].reset_index(drop=True)
+        tasks.append((block, indicators, districts, _same_block(published_before, block)))
+    if workers == 1:
+        return [(rows, control_block(*task)) for rows, task in zip(order, tasks, strict=True)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a fresh interpreter, not a fork of one holding database and solver threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        results = list(pool.map(control_block, *zip(*tasks, strict=True)))
+    return list(zip(order, results, strict=True))
+
+
+def _same_block(previous: pd.DataFrame | None, block: pd.DataFrame) -> pd.DataFrame | None:
+    if previous is None or previous.empty:
+        return previous
+    year = block["academic_year"].iloc[0]
+    date = pd.Timestamp(block["reference_date"].iloc[0])
+    dates = pd.to_datetime(previous["reference_date"])
+    return previous[(previous["academic_year"] == year) & (dates == date)]
+
+
+def control_block(
+    block: pd.DataFrame,
+    indicators: pd.DataFrame,
+    districts: dict[str, str],
+    published_before: pd.DataFrame | None,
+) -> BlockControl:
+    """Primary, secondary and repaired suppression of one block, audited."""
+    from warehouse.release import suppression
+
+    cells = build_cells(block, indicators, territory_parents(block["territory_code"], districts))
+    result = suppression.control(block, cells, _public(cells, block, published_before))
+    failing = result.audit.failing.assign(
+        academic_year=block["academic_year"].iloc[0], reference_date=block["reference_date"].iloc[0]
+    )
+    return BlockControl(
+        _hidden_rows(cells, result.suppressed, len(block)),
+        _hidden_rows(cells, result.primary, len(block)),
+        result.audit.passed,
+        failing,
+        result.audit.summary(),
+        result.audit_seconds,
+        result.linear_programs,
+        result.repairs,
+    )
+
+
+def combined_audit(results: list[BlockControl]) -> dict:
+    """The blocks' audits as one: counts added, the narrowest width, every round's programs
+    and seconds (work, not wall time: blocks may run side by side)."""
+    summaries = [result.audit for result in results]
+    widths = [s["min_width"] for s in summaries if s.get("min_width") is not None]
+    added = ("suppressed_quantities", "failing", "pinned", "solved_exactly", "components")
+    return {name: sum(s.get(name, 0) for s in summaries) for name in added} | {
+        "min_width": min(widths) if widths else None,
+        "largest_component": max((s.get("largest_component", 0) for s in summaries), default=0),
+        "linear_programs": sum(result.linear_programs for result in results),
+        "seconds": round(sum(result.audit_seconds for result in results), 2),
+        "blocks": len(results),
+        "k": rules.K,
+    }
 
 
 def unchanged_blocks(observations: pd.DataFrame, record: pd.DataFrame | None) -> np.ndarray:
