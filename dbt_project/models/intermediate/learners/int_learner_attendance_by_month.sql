@@ -68,51 +68,6 @@ class_months as (
     group by class_id, month_start_date
 ),
 
-departures as (
-    select
-        pupils.academic_year,
-        pupils.student_id,
-        pupils.class_id,
-        min(events.event_date) as departure_date
-    from pupils
-    inner join events
-        on
-            pupils.student_id = events.student_id
-            and pupils.academic_year = events.academic_year
-            and pupils.census_date < events.event_date
-    inner join event_types on events.event_type = event_types.event_type
-    where event_types.effect in ('leave', 'pause')
-    group by pupils.academic_year, pupils.student_id, pupils.class_id
-),
-
-days_after_departure as (
-    select
-        departures.academic_year,
-        departures.student_id,
-        class_days.month_start_date,
-        count(*) as days_gone
-    from departures
-    inner join class_days
-        on
-            departures.class_id = class_days.class_id
-            and departures.departure_date <= class_days.attendance_date
-    group by departures.academic_year, departures.student_id, class_days.month_start_date
-),
-
-absent_months as (
-    select
-        absences.student_id,
-        absences.class_id,
-        cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date) as month_start_date,
-        count(*) as days_absent
-    from absences
-    where absences.absence_type in ('excused', 'unexcused')
-    group by
-        absences.student_id,
-        absences.class_id,
-        cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date)
-),
-
 affected_months as (
     {% if is_incremental() %}
     -- Months with attendance or absences delivered since the last build; every month from a
@@ -143,10 +98,16 @@ affected_months as (
     )
     or exists (
         select 1 from events
-        inner join pupils on events.academic_year = pupils.academic_year
+        -- one census date per year: joining every pupil would repeat each event millions of times
+        inner join (
+            select distinct
+                pupils.academic_year,
+                pupils.census_date
+            from pupils
+        ) as census_dates on events.academic_year = census_dates.academic_year
         where
             events.load_id in {{ new_loads }}
-            and events.event_date <= pupils.census_date
+            and events.event_date <= census_dates.census_date
     )
     or exists (
         select 1 from {{ ref('stg_emis__students') }} as students
@@ -163,6 +124,59 @@ affected_months as (
     -- A full build: every month.
     select distinct class_months.month_start_date from class_months  -- noqa: LT02
     {% endif %}
+),
+
+departures as (
+    select
+        pupils.academic_year,
+        pupils.student_id,
+        pupils.class_id,
+        min(events.event_date) as departure_date
+    from pupils
+    inner join events
+        on
+            pupils.student_id = events.student_id
+            and pupils.academic_year = events.academic_year
+            and pupils.census_date < events.event_date
+    inner join event_types on events.event_type = event_types.event_type
+    where event_types.effect in ('leave', 'pause')
+    group by pupils.academic_year, pupils.student_id, pupils.class_id
+),
+
+days_after_departure as (
+    select
+        departures.academic_year,
+        departures.student_id,
+        class_days.month_start_date,
+        count(*) as days_gone
+    from departures
+    inner join class_days
+        on
+            departures.class_id = class_days.class_id
+            and departures.departure_date <= class_days.attendance_date
+    where
+        class_days.month_start_date in (
+            select affected_months.month_start_date from affected_months
+        )
+    group by departures.academic_year, departures.student_id, class_days.month_start_date
+),
+
+absent_months as (
+    select
+        absences.student_id,
+        absences.class_id,
+        cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date) as month_start_date,
+        count(*) as days_absent
+    from absences
+    where
+        absences.absence_type in ('excused', 'unexcused')
+        and cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date) in (
+            select affected_months.month_start_date from affected_months
+        )
+    group by
+        absences.student_id,
+        absences.class_id,
+        cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date)
 ),
 
 final as (
