@@ -195,9 +195,7 @@ def published_audit(record: pd.DataFrame, inputs):
     parents = territory_parents(observations["territory_code"], districts)
     cells = build_cells(observations, inputs.indicators, parents)
     row_hidden = observations["hidden"].to_numpy()[cells.cells["row"].to_numpy()]
-    hidden = (
-        pd.Series(row_hidden).groupby(cells.cells["quantity"].to_numpy()).all().to_numpy()
-    )
+    hidden = pd.Series(row_hidden).groupby(cells.cells["quantity"].to_numpy()).all().to_numpy()
     return audit(cells, hidden)
 
 
