@@ -14,12 +14,7 @@
     incremental_strategy='delete+insert',
     unique_key='month_start_date',
 ) }}
-{% set new_loads -%}
-    (
-        select current_loads.load_id from current_loads
-        where current_loads.load_id > (select max(built.built_through_load_id) from {{ this }} as built)
-    )
-{%- endset %}
+{% set new_loads = loads_since_last_build() %}
 with learners as (
     select * from {{ ref('int_learners_on_census_date') }}
 ),

@@ -3,8 +3,19 @@
 -- on or before the census date (same-day events in the order of seed event_types) must leave
 -- them enrolled (effect enter, continue or resume) and place them in that academic year.
 -- Learners on academic leave on the census date are not counted.
+-- Incremental: a delta recomputes only the learners it touches, all their rows deleted first
+-- (a corrected event may leave a learner enrolled on no census date).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where student_id in ("
+        ~ "{{ learners_touched_since_last_build() }}){% endif %}",
+) }}
 with enrolment_events as (
     select * from {{ ref('stg_emis__enrolment_events') }}
+    {% if is_incremental() -%}
+        where student_id in ({{ learners_touched_since_last_build() }})
+    {%- endif %}
 ),
 
 event_types as (

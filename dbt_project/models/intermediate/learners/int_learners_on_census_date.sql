@@ -1,7 +1,21 @@
 -- Grain: one row per academic year x learner enrolled on the census date, with the attributes
 -- every breakdown of the learner indicators needs (territory, organization, class, person).
+-- Incremental: a delta recomputes only the learners it touches (their records, events,
+-- organizations or classes), all their rows deleted first.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where student_id in ("
+        ~ "{{ learners_touched_since_last_build(ref('int_learner_status_on_census_date')) }})"
+        ~ "{% endif %}",
+) }}
 with learner_status as (
     select * from {{ ref('int_learner_status_on_census_date') }}
+    {% if is_incremental() -%}
+        where student_id in (
+            {{ learners_touched_since_last_build(ref('int_learner_status_on_census_date')) }}
+        )
+    {%- endif %}
 ),
 
 students as (

@@ -1,0 +1,59 @@
+{#
+  The loads an incremental build takes in: those after the loads the last build went through.
+  The monthly attendance model, downstream of every other incremental model, records them
+  (built_through_load_id), so a build that failed before reaching it is redone from the same
+  point. Without that model, every load: the models are computed whole.
+#}
+{% macro loads_since_last_build() %}
+    {%- set marker = adapter.get_relation(
+        database=this.database, schema=this.schema, identifier='int_learner_attendance_by_month'
+    ) -%}
+    (
+        select current_loads.load_id
+        from {{ source('emis_meta', 'current_loads') }} as current_loads
+        {%- if marker is not none %}
+            where current_loads.load_id > (
+                select coalesce(max(built.built_through_load_id), 0) from {{ marker }} as built
+            )
+        {%- endif %}
+    )
+{% endmacro %}
+
+
+{#
+  The learners whose census-date state the loads since the last build may change: those with a
+  delivered movement event, or whose earlier version of it was someone else's (a corrected
+  student id); those with a delivered learner record; and, given the status model (``status``),
+  those placed in a delivered organization or class. A superset is harmless: their rows are
+  recomputed whole.
+#}
+{% macro learners_touched_since_last_build(status=none) %}
+    {%- set loads = loads_since_last_build() -%}
+    select events.student_id
+    from {{ source('emis_raw', 'enrolments') }} as events
+    where events.event_id in (
+        select delivered.event_id
+        from {{ source('emis_raw', 'enrolments') }} as delivered
+        where delivered.load_id in {{ loads }}
+    )
+    union
+    select students.student_id
+    from {{ source('emis_raw', 'students') }} as students
+    where students.load_id in {{ loads }}
+    {%- if status is not none %}
+        union
+        select placed.student_id
+        from {{ status }} as placed
+        where
+            placed.organization_id in (
+                select organizations.org_id
+                from {{ source('emis_raw', 'organizations') }} as organizations
+                where organizations.load_id in {{ loads }}
+            )
+            or placed.class_id in (
+                select classes.class_id
+                from {{ source('emis_raw', 'classes') }} as classes
+                where classes.load_id in {{ loads }}
+            )
+    {%- endif %}
+{% endmacro %}
