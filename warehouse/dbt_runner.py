@@ -122,39 +122,37 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> BuildRes
 
 def build(settings: Settings, select: str | None = None, incremental: bool = False) -> BuildResult:
     """``dbt build``: everything rebuilt, or with ``incremental`` the incremental models updated
-    where the loads since their last build touch them (a full rebuild when a new full export
-    has come since, as incremental models would keep rows the new export no longer has)."""
+    where the loads since the last whole build touch them (a full rebuild when a new full
+    export has come since, as incremental models would keep rows the new export no longer
+    has). A whole build that succeeds is recorded in ``meta.builds``: the next incremental
+    one starts after the loads it went through."""
     from warehouse.targets import open_target
 
-    open_target(settings).ensure_schema()  # a warehouse loaded by an older version
+    target = open_target(settings)
+    target.ensure_schema()  # a warehouse loaded by an older version
     extra = ["--select", select] if select else []
-    if incremental and incremental_is_possible(settings):
+    kind = "incremental" if incremental and incremental_is_possible(settings) else "full"
+    if kind == "incremental":
         # The SQL's unit tests ran with the full build of this code; a day's data needs
         # its data tests only.
         extra += ["--exclude-resource-type", "unit_test"]
     else:
         extra.append("--full-refresh")
-    return run_dbt(settings, "build", *extra)
+    result = run_dbt(settings, "build", *extra)
+    if result.success and select is None:  # a partial build leaves other models behind
+        target.record_build(kind)
+    return result
 
 
 def incremental_is_possible(settings: Settings) -> bool:
-    """Incremental models were built from the full export staging reads now."""
+    """A whole build has gone through the full export staging reads now."""
     from warehouse.read import query
 
-    if settings.is_postgres or settings.warehouse_path.exists():
-        built = query(
-            settings,
-            "select count(*) from information_schema.tables where table_schema = 'intermediate' "
-            "and table_name = 'int_learner_attendance_by_month'",
-        )[0][0]
-    else:
-        built = 0
-    if not built:
+    if not (settings.is_postgres or settings.warehouse_path.exists()):
         return False
     rows = query(
         settings,
-        "select (select max(built_through_load_id) "
-        "from intermediate.int_learner_attendance_by_month) "
+        "select (select max(built_through_load_id) from meta.builds) "
         ">= (select load_id from meta.current_loads where is_base)",
     )
     return bool(rows[0][0])

@@ -1,7 +1,8 @@
 """DDL of the warehouse's raw, meta and quality schemas, for DuckDB and PostgreSQL alike.
 
 ``raw.<table>`` keeps every load of every register table (``load_id`` first), as the personal
-data boundary shapes it. ``meta`` holds the load log, per-file reconciliation and quarantine.
+data boundary shapes it. ``meta`` holds the load log, per-file reconciliation and quarantine,
+and the builds.
 ``quality.dq_issues`` holds what ``emis check`` finds; it exists from the first load on, so the
 monitoring marts build before any check has run.
 """
@@ -45,6 +46,13 @@ META_TABLES = {
         ("rows_quarantined", "bigint"),
         ("seconds", "double"),
         ("warnings", "text"),
+    ],
+    # One row per whole, successful `emis build`: the loads it went through. An incremental
+    # build takes in the loads after the last one (macro loads_since_last_build).
+    "builds": [
+        ("built_through_load_id", "bigint"),
+        ("build_kind", "text"),  # full | incremental
+        ("finished_at", "timestamp"),
     ],
     "quarantine": [
         ("load_id", "bigint"),

@@ -113,6 +113,18 @@ class DuckDBTarget:
         finally:
             con.close()
 
+    def record_build(self, kind: str) -> None:
+        """A whole build succeeded: it went through every current load."""
+        con = self._open_for_writing()
+        try:
+            con.execute("use warehouse")
+            con.execute(
+                "insert into meta.builds select max(load_id), ?, ? from meta.current_loads",
+                [kind, _now()],
+            )
+        finally:
+            con.close()
+
     def write_current_keys(self, table: str, column: str, path: Path) -> None:
         """The keys of ``table``'s current records (meta.current_loads) as Parquet at ``path``."""
         if not self.path.exists():
@@ -183,6 +195,14 @@ class PostgresTarget:
         with self._connect() as conn:
             for statement in create_statements(self.dialect):
                 conn.execute(statement)
+
+    def record_build(self, kind: str) -> None:
+        """A whole build succeeded: it went through every current load."""
+        with self._connect() as conn:
+            conn.execute(
+                "insert into meta.builds select max(load_id), %s, %s from meta.current_loads",
+                [kind, _now()],
+            )
 
     def write_current_keys(self, table: str, column: str, path: Path) -> None:
         """The keys of ``table``'s current records (meta.current_loads) as Parquet at ``path``."""

@@ -1,21 +1,16 @@
 {#
-  The loads an incremental build takes in: those after the loads the last build went through.
-  The monthly attendance model, downstream of every other incremental model, records them
-  (built_through_load_id), so a build that failed before reaching it is redone from the same
-  point. Without that model, every load: the models are computed whole.
+  The loads an incremental build takes in: those after the loads the last whole build went
+  through (meta.builds, written once a build has succeeded, so no model's run moves it and a
+  failed build is redone from the same point). Every incremental model takes the same loads.
 #}
 {% macro loads_since_last_build() %}
-    {%- set marker = adapter.get_relation(
-        database=this.database, schema=this.schema, identifier='int_learner_attendance_by_month'
-    ) -%}
     (
         select current_loads.load_id
         from {{ source('emis_meta', 'current_loads') }} as current_loads
-        {%- if marker is not none %}
-            where current_loads.load_id > (
-                select coalesce(max(built.built_through_load_id), 0) from {{ marker }} as built
-            )
-        {%- endif %}
+        where current_loads.load_id > (
+            select coalesce(max(builds.built_through_load_id), 0)
+            from {{ source('emis_meta', 'builds') }} as builds
+        )
     )
 {% endmacro %}
 

@@ -7,9 +7,18 @@
   same export history always gives the same history, however often and whenever dbt runs
   (dbt snapshots record what each run happens to see).
 
-  table: raw table name; key: list of its key columns.
+  Incremental: a delta can end no record, so only records the loads since the last build
+  deliver get new versions; their whole history is deleted (pre-hook) and recomputed, the
+  others' stays. A new full export makes the build a full one.
+
+  table: raw table name; key: list of its key columns (one column, as the contract keys are).
 #}
 {% macro register_history(table, key) %}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ emis.delete_delivered_records('" ~ table ~ "', '" ~ key[0] ~ "') }}",
+    ) }}
     {%- set relation = source('emis_raw', table) -%}
     {%- set attributes = [] -%}
     {%- if execute -%}
@@ -57,6 +66,9 @@ records as (
     from {{ relation }} as records
     inner join loads on records.load_id = loads.load_id
     inner join next_full_loads on loads.load_sequence = next_full_loads.load_sequence
+    {%- if is_incremental() %}
+        where records.{{ key[0] }} in ({{ delivered_keys(table, key[0]) }})
+    {%- endif %}
 ),
 
 neighbours as (
@@ -156,6 +168,20 @@ final as (
 
 select * from final
 {% endmacro %}
+
+{# Keys of ``table`` with rows in the loads since the last build. #}
+{% macro delivered_keys(table, key) -%}
+    select delivered.{{ key }}
+    from {{ source('emis_raw', table) }} as delivered
+    where delivered.load_id in {{ loads_since_last_build() }}
+{%- endmacro %}
+
+{# Pre-hook of an incremental history: the versions of delivered records go, to be redone. #}
+{% macro delete_delivered_records(table, key) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ key }} in ({{ delivered_keys(table, key) }})
+    {%- endif -%}
+{%- endmacro %}
 
 {# Rows of a history model valid on a date: valid_from <= date < valid_to. #}
 {% macro valid_on(history, on_date) -%}

@@ -200,3 +200,34 @@ def test_history_after_a_delta_keeps_records_the_delta_does_not_carry(
         )
         == 0
     )
+
+
+HISTORIES = {
+    f"snapshots.snp_emis__{name}": f"{key}, version_number"
+    for name, key in (
+        ("students", "student_id"), ("organizations", "org_id"), ("classes", "class_id"),
+        ("staff", "staff_id"), ("staff_assignments", "assignment_id"),
+    )
+}  # fmt: skip
+
+
+def test_histories_built_incrementally_equal_histories_rebuilt_from_the_same_loads(
+    warehouses, tiny_export, corrected_delta
+):
+    daily = warehouses.new()
+    daily.ingest(tiny_export.path)
+    assert build(daily.settings).success
+    daily.ingest(corrected_delta)
+    assert build(daily.settings, incremental=True).success
+    builds = daily.rows("select built_through_load_id, build_kind from meta.builds order by 1")
+    assert [tuple(row) for row in builds] == [(1, "full"), (2, "incremental")]
+    incremental = {table: contents(daily, table, order) for table, order in HISTORIES.items()}
+    assert build(daily.settings).success  # everything again from the same two loads
+    for table, order in HISTORIES.items():
+        assert contents(daily, table, order) == incremental[table], table
+    # the amended learners have a second version, the others one
+    versions = daily.rows(
+        "select max(version_number), count(*) from snapshots.snp_emis__students "
+        "group by student_id order by 1"
+    )
+    assert {row[0] for row in versions} == {1, 2}
