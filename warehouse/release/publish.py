@@ -234,39 +234,27 @@ def control(
     observations = sort_observations(published)
     record = previous.disclosure if previous is not None else None
     kept = unchanged_blocks(observations, record)
-    hidden_rows = np.zeros(len(observations), dtype=bool)
-    primary_rows = np.zeros(len(observations), dtype=bool)
-    if kept.any():
-        flags = _keyed(observations.loc[kept, list(bundle.OBSERVATION_KEY)]).merge(
-            _keyed(record), on=list(bundle.OBSERVATION_KEY), how="left", validate="1:1"
-        )
-        hidden_rows[kept] = flags["hidden"].to_numpy(dtype=bool)
-        primary_rows[kept] = flags["primary"].to_numpy(dtype=bool)
-    changed = observations[~kept].reset_index(drop=True)
+    hidden_rows, primary_rows = kept_suppression(observations, kept, record)
     districts = dict(
         zip(inputs.territories["district_code"], inputs.territories["oblast_code"], strict=True)
     )
     started = time.perf_counter()
     blocks = control_blocks(
-        changed, inputs.indicators, districts, previous.observations if previous else None,
-        workers,
+        observations[~kept].reset_index(drop=True), inputs.indicators, districts,
+        previous.observations if previous else None, workers,
     )  # fmt: skip
     rows_of_changed = np.flatnonzero(~kept)
     for positions, result in blocks:
         hidden_rows[rows_of_changed[positions]] = result.hidden
         primary_rows[rows_of_changed[positions]] = result.primary
     results = [result for _, result in blocks]
-    passed = all(result.passed for result in results)
-    failing = pd.concat([result.failing for result in results]) if results else None
     summary = {
         "observations": len(observations),
-        "repairs": sum(result.repairs for result in results),
-        "audit": combined_audit(results) | {"control_seconds": round(
-            time.perf_counter() - started, 2)},
-    }  # fmt: skip
-    summary |= {
         "suppressed_primary": int(primary_rows.sum()),
         "suppressed_secondary": int((hidden_rows & ~primary_rows).sum()),
+        "repairs": sum(result.repairs for result in results),
+        "audit": combined_audit(results)
+        | {"control_seconds": round(time.perf_counter() - started, 2)},
         "method": disclosure_method(),
         "blocks_controlled": _blocks(observations[~kept]),
         "blocks_kept": _blocks(observations[kept]),
@@ -275,6 +263,8 @@ def control(
     record = observations[[*bundle.OBSERVATION_KEY, "unit", *AMOUNTS]].assign(
         hidden=hidden_rows, primary=primary_rows
     )
+    passed = all(result.passed for result in results)
+    failing = pd.concat([result.failing for result in results]) if results else None
     return Disclosure(
         with_symbols(observations, hidden_rows, inputs.indicators),
         round_school_profiles(inputs.school_profiles),
@@ -283,6 +273,22 @@ def control(
         failing,
         record,
     )
+
+
+def kept_suppression(
+    observations: pd.DataFrame, kept: np.ndarray, record: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hidden, primary) per row: the previous ``record``'s flags on kept rows, else False."""
+    hidden = np.zeros(len(observations), dtype=bool)
+    primary = np.zeros(len(observations), dtype=bool)
+    if kept.any():
+        key = list(bundle.OBSERVATION_KEY)
+        flags = _keyed(observations.loc[kept, key]).merge(
+            _keyed(record), on=key, how="left", validate="1:1"
+        )
+        hidden[kept] = flags["hidden"].to_numpy(dtype=bool)
+        primary[kept] = flags["primary"].to_numpy(dtype=bool)
+    return hidden, primary
 
 
 PARALLEL_ROWS = 20_000  # fewer changed rows are controlled in this process
