@@ -97,13 +97,22 @@ def _print_release(release) -> None:
         f"release {release.release_id} is current: {release.path} ({release.seconds:.1f} s)\n"
         f"    {disclosure['observations']:,} observations; suppressed: "
         f"{disclosure['suppressed_primary']:,} primary, {disclosure['suppressed_secondary']:,} "
-        f"secondary; audit {disclosure['audit'].get('seconds')} s, min width "
-        f"{disclosure['audit'].get('min_width')}\n"
+        f"secondary; {_audited(disclosure['audit'])}\n"
         f"    blocks (year and reference date) controlled: {disclosure['blocks_controlled']}, "
-        f"kept from {disclosure['kept_from']}: {disclosure['blocks_kept']}\n"
+        f"kept: {disclosure['blocks_kept']}{_from(disclosure['kept_from'])}\n"
         f"    {summary['changes']:,} observations changed since the previous release\n"
         f"    open data: {release.path / 'open'}; restricted: {release.path / 'restricted'}"
     )
+
+
+def _audited(audit: dict) -> str:
+    if not audit.get("suppressed_quantities"):
+        return "no hidden cell to audit in the blocks controlled"
+    return f"audit {audit.get('seconds')} s, min width {audit.get('min_width')}"
+
+
+def _from(release_id: str | None) -> str:
+    return f" (from release {release_id})" if release_id else ""
 
 
 def _say(message: str) -> None:
