@@ -8,6 +8,9 @@ from emis.settings import Settings
 from expectations import store
 from expectations.run import CheckRun, run_suites
 
+# Read quality.dq_issues, which a check replaces: rebuilt after it.
+MONITORING_MARTS = "path:models/marts/monitoring"
+
 
 def check(settings: Settings, refresh_monitoring: bool = True) -> CheckRun:
     """Run every suite on the latest load and replace its rows of quality.dq_issues; then
@@ -24,6 +27,6 @@ def refresh_monitoring_marts(settings: Settings) -> None:
     from emis.errors import UserError
     from warehouse.dbt_runner import run_dbt
 
-    result = run_dbt(settings, "build", "--select", "path:models/marts/monitoring")
+    result = run_dbt(settings, "build", "--select", MONITORING_MARTS)
     if not result.success:
         raise UserError(f"monitoring marts not rebuilt: {result.error}")

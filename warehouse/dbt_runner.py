@@ -120,17 +120,24 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> BuildRes
     return BuildResult(bool(result.success), tuple(nodes), error)
 
 
-def build(settings: Settings, select: str | None = None, incremental: bool = False) -> BuildResult:
+def build(
+    settings: Settings,
+    select: str | None = None,
+    incremental: bool = False,
+    exclude: str | None = None,
+) -> BuildResult:
     """``dbt build``: everything rebuilt, or with ``incremental`` the incremental models updated
     where the loads since the last whole build touch them (a full rebuild when a new full
     export has come since, as incremental models would keep rows the new export no longer
-    has). A whole build that succeeds is recorded in ``meta.builds``: the next incremental
-    one starts after the loads it went through."""
+    has). ``exclude`` (a dbt selector) leaves models as they are; it must leave out no
+    incremental model. A successful build without ``select`` is recorded in ``meta.builds``:
+    the next incremental one starts after the loads it went through."""
     from warehouse.targets import open_target
 
     target = open_target(settings)
     target.ensure_schema()  # a warehouse loaded by an older version
     extra = ["--select", select] if select else []
+    extra += ["--exclude", exclude] if exclude else []
     kind = "incremental" if incremental and incremental_is_possible(settings) else "full"
     if kind == "incremental":
         # The SQL's unit tests ran with the full build of this code; a day's data needs

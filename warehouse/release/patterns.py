@@ -325,9 +325,7 @@ class _Search:
                 present_somewhere = True
             if any(a is None for a in amounts):
                 continue
-            plus = [a for a, s in zip(amounts, signs, strict=True) if s > 0]
-            minus = [a for a, s in zip(amounts, signs, strict=True) if s < 0]
-            score = min(plus, default=np.inf) + min(minus, default=np.inf)
+            score = _room(amounts, signs)
             if score > best_score:
                 best, best_score = value, score
         if best is None:
@@ -385,9 +383,7 @@ class _Search:
                 amounts = [self._value_at(codes, TERRITORY, child) for codes in codes_list]
                 if any(a is None for a in amounts):
                     continue
-                plus = [a for a, s in zip(amounts, signs, strict=True) if s > 0]
-                minus = [a for a, s in zip(amounts, signs, strict=True) if s < 0]
-                score = min(plus, default=np.inf) + min(minus, default=np.inf)
+                score = _room(amounts, signs)
                 if score > best_score:
                     best, best_score = child, score
             if best is None:
@@ -463,3 +459,11 @@ def _subsets_largest_first(items: list[int]) -> list[list[int]]:
 def _last_flipped(swapped: list[int], corner: tuple[int, ...]) -> int | None:
     flipped = [j for j, bit in zip(swapped, corner, strict=True) if bit]
     return flipped[-1] if flipped else None
+
+
+def _room(amounts: list[float], signs) -> float:
+    """How far a move can go through these corners: the smallest amount it adds to plus the
+    smallest it takes from."""
+    plus = [a for a, s in zip(amounts, signs, strict=True) if s > 0]
+    minus = [a for a, s in zip(amounts, signs, strict=True) if s < 0]
+    return min(plus, default=np.inf) + min(minus, default=np.inf)
