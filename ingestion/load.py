@@ -217,11 +217,18 @@ def _staging_warnings(staged: StagedFile):
 
 
 def find_problems(con, table: Table, manifest: Manifest, present: set[str]) -> list[str]:
-    """Fill temp table ``problems`` (row_number, column_name, rule); return warnings."""
+    """Fill temp table ``problems`` (row_number, column_name, rule); return warnings.
+
+    Most rows break no rule: one cheap condition (any rule fails) picks the few that do, and
+    only those are taken apart rule by rule. Duplicate keys likewise: a hash aggregate finds
+    the duplicated keys, and only their rows are ranked.
+    """
+    rules = rules_for(table, manifest.snapshot_date)
     structs = ", ".join(
         f"case when {rule.fails} then {{'column_name': '{rule.column}', 'rule': '{rule.rule}'}} end"
-        for rule in rules_for(table, manifest.snapshot_date)
+        for rule in rules
     )
+    any_fails = " or ".join(f"({rule.fails})" for rule in rules) or "false"
     con.execute(
         f"""
         create or replace temp table problems as
@@ -230,18 +237,23 @@ def find_problems(con, table: Table, manifest: Manifest, present: set[str]) -> l
             select row_number,
                    unnest(list_filter([{structs}], lambda p: p is not null)) as problem
             from staged
+            where {any_fails}
         )
         """
     )
     if table.key:
         keys = ", ".join(q(k) for k in table.key)
+        same_key = " and ".join(f"s.{q(k)} is not distinct from d.{q(k)}" for k in table.key)
         con.execute(
             f"""
             insert into problems
             select row_number, '{"+".join(table.key)}', 'duplicate_key'
-            from (select row_number,
-                         row_number() over (partition by {keys} order by row_number) as seen
-                  from staged)
+            from (select s.row_number,
+                         row_number() over (partition by {", ".join("s." + q(k) for k in table.key)}
+                                            order by s.row_number) as seen
+                  from staged as s
+                  semi join (select {keys} from staged group by {keys} having count(*) > 1) as d
+                      on {same_key})
             where seen > 1
             """
         )
@@ -271,17 +283,15 @@ def write_loaded_rows(con, table: Table, path: Path, pads: dict[str, str]) -> No
     columns = raw_columns(table)
     select = ", ".join(f"{column.sql} as {q(column.name)}" for column in columns)
     params = pads if any(column.name == "pin_pseudonym" for column in columns) else {}
-    con.execute(
-        f"""
-        copy (
-            select {select}
-            from staged
-            where row_number not in (select row_number from problems)
-            order by row_number
-        ) to '{path}' (format parquet)
-        """,
-        params,
+    # A plain scan keeps file order (insertion order is preserved); filtering out problems
+    # through a join does not, so only then is the order restored by sorting.
+    has_problems = con.execute("select count(*) from problems").fetchall()[0][0] > 0
+    rows = (
+        "from staged where row_number not in (select row_number from problems) order by row_number"
+        if has_problems
+        else "from staged"
     )
+    con.execute(f"copy (select {select} {rows}) to '{path}' (format parquet)", params)
 
 
 def write_quarantine(con, table: Table, file_name: str, path: Path) -> None:

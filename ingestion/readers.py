@@ -328,9 +328,9 @@ def _create_staged(
 ) -> int:
     """CREATE the staged table from ``source`` and number its rows; returns the row count.
 
-    ``row_number`` comes from ``rowid`` after the insert rather than from the reader: with
-    insertion order preserved (forced on by ``stage_file``) a parallel scan still stores rows in
-    file order, and numbering afterwards costs a fraction of a second even at 16 million rows.
+    ``row_number() over ()`` numbers rows in scan order: with insertion order preserved (forced
+    on by ``stage_file``) a parallel scan still delivers rows in file order, and the window
+    streams, so numbering costs no second pass (an UPDATE of rowid took 3.5 s on 16.5 M rows).
     """
     select = [
         f"{expressions[column.name]} AS {_quote(column.name)}"
@@ -338,13 +338,12 @@ def _create_staged(
         else f"CAST(NULL AS VARCHAR) AS {_quote(column.name)}"
         for column in table.columns
     ]
-    select.append('CAST(NULL AS BIGINT) AS "row_number"')
+    select.append('CAST(row_number() OVER () AS BIGINT) AS "row_number"')
     target = _quote(into)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT {', '.join(select)} FROM {source}",
         parameters,
     )
-    con.execute(f'UPDATE {target} SET "row_number" = rowid + 1')
     return int(con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0])
 
 
