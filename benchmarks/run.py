@@ -73,6 +73,42 @@ def bench_generate(args: argparse.Namespace, export: Path) -> Stage:
     return Stage("generate", [measure(command) for _ in range(args.repeat)], export_rows(export))
 
 
+def bench_bare_read(args, export: Path) -> Stage:
+    """The yardstick: DuckDB reads the export's CSV files into a database (benchmarks.bare_read)."""
+    command = [sys.executable, "-m", "benchmarks.bare_read", str(export),
+               str(args.work / "bare-read.duckdb")]  # fmt: skip
+    return Stage("bare read", [measure(command) for _ in range(args.repeat)], export_rows(export))
+
+
+# Targets of the national run on DuckDB, as ratios to the bare read timed in the same run
+# (22.9 s on a quiet machine when they were set): a noisy machine slows both alike.
+TARGET_RATIOS = {
+    "ingest": 1.3,
+    "build": 25 / 22.9,
+    "check": 15 / 22.9,
+    "publish": 20 / 22.9,
+    "whole pipeline": 4.0,
+    "daily run": 0.65,
+}
+
+
+def print_ratios(by_name: dict[str, Stage]) -> None:
+    """Each DuckDB stage over the bare read, beside its target ratio."""
+    bare = by_name.get("bare read")
+    if bare is None:
+        return
+    seconds = {step: by_name[f"{step} duckdb"].seconds for step in TARGET_RATIOS
+               if f"{step} duckdb" in by_name}  # fmt: skip
+    steps = ("ingest", "build", "check", "publish")
+    if all(step in seconds for step in steps):
+        seconds["whole pipeline"] = sum(seconds[step] for step in steps)
+    print(f"ratios to the bare read ({bare.seconds:.1f} s), DuckDB:")
+    for step, value in seconds.items():
+        ratio, target = value / bare.seconds, TARGET_RATIOS[step]
+        verdict = "met" if ratio <= target else "NOT met"
+        print(f"  {step:<15} {ratio:5.2f}x  target {target:4.2f}x  {verdict}")
+
+
 def bench_ingest(args, export: Path, name: str, fresh_warehouse) -> tuple[Stage, dict]:
     """Load ``export`` into a fresh warehouse per run (``fresh_warehouse()`` -> environment).
 
@@ -228,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.postgres:
                 engines.append(("postgres", postgres_warehouses(args.work, stack)))
             reports = []
+            if "ingest" in stages_wanted:
+                stages.append(bench_bare_read(args, export))
             for engine, fresh in engines:
                 env = None
                 if "ingest" in stages_wanted:
@@ -263,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             peak = max(part.peak_mib for part in parts)
             print(f"whole pipeline on {engine} (ingest + build + check + publish): "
                   f"{total:.1f} s, peak {peak:,.0f} MiB")  # fmt: skip
+    print_ratios(by_name)
     for workbook in reports:
         print(f"report: {workbook} ({workbook.stat().st_size / 1024:,.0f} KiB)")
     size = sum(path.stat().st_size for path in export.iterdir()) / 2**20
