@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= var/demo
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench bench-api clean
 
 venv: $(VENV)/.installed
 
@@ -47,6 +47,11 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# The open data API on a published release (needs Debian's wrk): API_HOME=<an EMIS_HOME>.
+API_HOME ?= $(DEMO)
+bench-api: venv
+	$(BIN)/python -m benchmarks.api --home $(API_HOME) $(API_BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -15,6 +15,9 @@ import math
 import os
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -61,6 +64,48 @@ class RateLimit:
         return 0.0
 
 
+@dataclass(frozen=True)
+class Cached:
+    body: bytes
+    status: int
+    headers: tuple[tuple[str, str], ...]
+
+    def response(self) -> Response:
+        return Response(self.body, status_code=self.status, headers=dict(self.headers))
+
+
+class ResponseCache:
+    """Answers by release, URL and negotiation headers, least recently used first out, bounded
+    in bytes. A release never changes, so an answer stays right until ``current`` moves (the
+    release's path is in the key: a switch starts afresh)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, Cached] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Cached | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, response: Response) -> Cached:
+        entry = Cached(bytes(response.body), response.status_code, tuple(response.headers.items()))
+        if len(entry.body) > self.max_bytes // 8:
+            return entry  # one huge answer must not empty the cache
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = entry
+                self._bytes += len(entry.body)
+            while self._bytes > self.max_bytes and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
+        return entry
+
+
 def create_app(
     releases_dir: Path | str | None = None, rate: float | None = None, burst: int | None = None
 ) -> FastAPI:
@@ -74,6 +119,7 @@ def create_app(
     burst = int(os.environ.get("EMIS_API_BURST", 60)) if burst is None else burst
     store = ReleaseStore(Path(releases_dir))
     limit = RateLimit(rate, burst)
+    cache = ResponseCache(int(os.environ.get("EMIS_API_CACHE_MB", 64)) * 2**20)
 
     app = FastAPI(
         title="EMIS open data API (Kyrgyz Republic education statistics)",
@@ -138,6 +184,18 @@ def create_app(
             raise ApiError(503, "no_release", "no release is published yet")
         return found
 
+    def serve(request: Request, compute: Callable[[Snapshot], Response]) -> Response:
+        """``compute``'s answer on the current release, from the cache when this release has
+        answered the same URL with the same negotiation before; then the validators (304)."""
+        current = snapshot()
+        headers = request.headers
+        key = (str(current.path), request.url.path, request.url.query,
+               headers.get("accept", ""), headers.get("accept-language", ""))  # fmt: skip
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache.put(key, compute(current))
+        return _conditional(request, current, hit.response())
+
     # --- service --------------------------------------------------------------------------
 
     @app.get("/healthz", tags=["service"], summary="The process answers")
@@ -159,9 +217,11 @@ def create_app(
         summary="Indicators: names, definitions, unit, reference date and source (ky/ru/en)",
     )
     def indicators(request: Request, format: FormatParam = None):
-        current = snapshot()
-        table = current.indicators.merge(current.footnotes, on="indicator_id", how="left")
-        return _table(request, current, "indicators", table)
+        def compute(current: Snapshot) -> Response:
+            table = current.indicators.merge(current.footnotes, on="indicator_id", how="left")
+            return _table(request, current, "indicators", table)
+
+        return serve(request, compute)
 
     @app.get(
         "/api/v1/territories",
@@ -169,8 +229,10 @@ def create_app(
         summary="Territories: the republic, oblasts and districts (codes, names ky/ru/en)",
     )
     def territories(request: Request, format: FormatParam = None):
-        current = snapshot()
-        return _table(request, current, "territories", current.territories)
+        def compute(current: Snapshot) -> Response:
+            return _table(request, current, "territories", current.territories)
+
+        return serve(request, compute)
 
     @app.get(
         "/api/v1/observations",
@@ -194,26 +256,29 @@ def create_app(
         page_size: Annotated[str | None, Query(examples=["1000"])] = None,
         format: FormatParam = None,
     ):
-        current = snapshot()
-        params = dict(request.query_params)
-        chosen = query.page(params)
-        rows = query.observations(current, params)
-        total = len(rows)
-        start = (chosen.number - 1) * chosen.size
-        rows = query.public(rows.iloc[start : start + chosen.size])
-        more = start + chosen.size < total
-        links = {}
-        if more:
-            links["next"] = str(request.url.include_query_params(page=chosen.number + 1))
-        if _wants_csv(request):
-            response = _csv(request, current, rows.to_csv(index=False, lineterminator="\n"))
-            response.headers["X-Total-Count"] = str(total)
+        def compute(current: Snapshot) -> Response:
+            params = dict(request.query_params)
+            chosen = query.page(params)
+            rows = query.observations(current, params)
+            total = len(rows)
+            start = (chosen.number - 1) * chosen.size
+            page_rows = rows.iloc[start : start + chosen.size]
+            rows = query.public(page_rows)
+            more = start + chosen.size < total
+            links = {}
             if more:
-                response.headers["Link"] = f'<{links["next"]}>; rel="next"'
-            return response
-        head = {"release": current.release_id, "total": total, "page": chosen.number,
-                "page_size": chosen.size, "next": links.get("next")}  # fmt: skip
-        return _json(request, current, head, "observations", rows)
+                links["next"] = str(request.url.include_query_params(page=chosen.number + 1))
+            if _wants_csv(request):
+                response = _csv(request, current, rows.to_csv(index=False, lineterminator="\n"))
+                response.headers["X-Total-Count"] = str(total)
+                if more:
+                    response.headers["Link"] = f'<{links["next"]}>; rel="next"'
+                return response
+            head = {"release": current.release_id, "total": total, "page": chosen.number,
+                    "page_size": chosen.size, "next": links.get("next")}  # fmt: skip
+            return _json_rows(head, "observations", page_rows["json_row"])
+
+        return serve(request, compute)
 
     @app.get(
         "/api/v1/releases",
@@ -221,24 +286,26 @@ def create_app(
         summary="Every published release: id, dates, which is current, what changed",
     )
     def releases(request: Request):
-        current = snapshot()
-        listed = []
-        previous = None
-        for release in store.releases():
-            record = _release_record(release)
-            listed.append(
-                {
-                    "release_id": release.release_id,
-                    "published_at": record.get("published_at"),
-                    "snapshot_date": record.get("snapshot_date"),
-                    "academic_year": record.get("academic_year"),
-                    "current": release.release_id == current.release_id,
-                    "previous": previous,
-                    "changelog": f"/api/v1/releases/{release.release_id}/changelog",
-                }
-            )
-            previous = release.release_id
-        return _conditional(request, current, JSONResponse({"releases": listed[::-1]}))
+        def compute(current: Snapshot) -> Response:
+            listed = []
+            previous = None
+            for release in store.releases():
+                record = _release_record(release)
+                listed.append(
+                    {
+                        "release_id": release.release_id,
+                        "published_at": record.get("published_at"),
+                        "snapshot_date": record.get("snapshot_date"),
+                        "academic_year": record.get("academic_year"),
+                        "current": release.release_id == current.release_id,
+                        "previous": previous,
+                        "changelog": f"/api/v1/releases/{release.release_id}/changelog",
+                    }
+                )
+                previous = release.release_id
+            return JSONResponse({"releases": listed[::-1]})
+
+        return serve(request, compute)
 
     @app.get(
         "/api/v1/releases/{release_id}/changelog",
@@ -250,66 +317,75 @@ def create_app(
         release_id: Annotated[str, PathParam(examples=["2026-01-15.2"], max_length=40)],
         format: FormatParam = None,
     ):
-        current = snapshot()
-        changes = _changelog(store, release_id)
-        if _wants_csv(request):
-            return _csv(request, current, changes.to_csv(index=False, lineterminator="\n"))
-        head = {"release": release_id, "total": len(changes)}
-        return _json(request, current, head, "changes", changes)
+        def compute(current: Snapshot) -> Response:
+            changes = _changelog(store, release_id)
+            if _wants_csv(request):
+                return _csv(request, current, changes.to_csv(index=False, lineterminator="\n"))
+            head = {"release": release_id, "total": len(changes)}
+            return _json(request, current, head, "changes", changes)
+
+        return serve(request, compute)
 
     # --- SDMX REST ------------------------------------------------------------------------
 
     def sdmx_data(request: Request, flow: tuple[str, str, str], key: str):
-        current = snapshot()
-        agency, ident, version = flow
-        if agency not in ("*", sdmx.AGENCY) or ident not in ("*", sdmx.DATAFLOW) or version not in (
-            "*", "~", "latest", "+", sdmx.VERSION
-        ):  # fmt: skip
-            raise not_found("NoResultsFound", f"no dataflow {agency}:{ident}({version})")
-        params = request.query_params
-        unknown = set(params) - {"startPeriod", "endPeriod", "dimensionAtObservation",
-                                 "format", "attributes", "measures", "detail"}  # fmt: skip
-        unknown = {name for name in unknown if not name.startswith("c[")}
-        if unknown:
-            raise bad_request("unknown_parameter", f"unknown parameter {sorted(unknown)[0]!r}")
-        selection = query.DataQuery(
-            keys=query.parse_key(key),
-            filters=query.component_filters(params),
-            start=query.period_bound("startPeriod", params.get("startPeriod"), end=False),
-            end=query.period_bound("endPeriod", params.get("endPeriod"), end=True),
-        )
-        at_observation = sdmx.obs_dimension(params.get("dimensionAtObservation"))
-        fmt = sdmx.negotiate(
-            request.headers.get("accept"), params.get("format"), sdmx.DATA_TYPES, sdmx.DATA_FORMATS
-        )
-        rows = query.select(current, selection)
-        if rows.empty:
-            raise not_found("NoResultsFound", "no observation matches the query")
-        body = sdmx.write_data(rows, fmt, current, at_observation)
-        return _conditional(
-            request, current, Response(body, media_type=sdmx.DATA_MEDIA[fmt]), sdmx=True
-        )
+        def compute(current: Snapshot) -> Response:
+            agency, ident, version = flow
+            if (
+                agency not in ("*", sdmx.AGENCY)
+                or ident not in ("*", sdmx.DATAFLOW)
+                or version not in ("*", "~", "latest", "+", sdmx.VERSION)
+            ):
+                raise not_found("NoResultsFound", f"no dataflow {agency}:{ident}({version})")
+            params = request.query_params
+            unknown = set(params) - {"startPeriod", "endPeriod", "dimensionAtObservation",
+                                     "format", "attributes", "measures", "detail"}  # fmt: skip
+            unknown = {name for name in unknown if not name.startswith("c[")}
+            if unknown:
+                raise bad_request("unknown_parameter", f"unknown parameter {sorted(unknown)[0]!r}")
+            selection = query.DataQuery(
+                keys=query.parse_key(key),
+                filters=query.component_filters(params),
+                start=query.period_bound("startPeriod", params.get("startPeriod"), end=False),
+                end=query.period_bound("endPeriod", params.get("endPeriod"), end=True),
+            )
+            at_observation = sdmx.obs_dimension(params.get("dimensionAtObservation"))
+            fmt = sdmx.negotiate(
+                request.headers.get("accept"),
+                params.get("format"),
+                sdmx.DATA_TYPES,
+                sdmx.DATA_FORMATS,
+            )
+            rows = query.select(current, selection)
+            if rows.empty:
+                raise not_found("NoResultsFound", "no observation matches the query")
+            body = sdmx.write_data(rows, fmt, current, at_observation)
+            return Response(body, media_type=sdmx.DATA_MEDIA[fmt])
+
+        return serve(request, compute)
 
     def sdmx_structure(request: Request, kind: str, agency: str, ident: str, version: str):
-        current = snapshot()
-        params = request.query_params
-        unknown = set(params) - {"references", "detail", "format", "lang"}
-        if unknown:
-            raise bad_request("unknown_parameter", f"unknown parameter {sorted(unknown)[0]!r}")
-        lang = _lang(request)
-        artefacts = sdmx.structure_artefacts(
-            current, kind, agency, ident, version, params.get("references", "none"), lang
-        )
-        fmt = sdmx.negotiate(
-            request.headers.get("accept"),
-            params.get("format"),
-            sdmx.STRUCTURE_TYPES,
-            sdmx.STRUCTURE_FORMATS,
-        )
-        body = sdmx.write_structure(artefacts, fmt, current)
-        response = Response(body, media_type=sdmx.STRUCTURE_MEDIA[fmt])
-        response.headers["Content-Language"] = lang
-        return _conditional(request, current, response, sdmx=True)
+        def compute(current: Snapshot) -> Response:
+            params = request.query_params
+            unknown = set(params) - {"references", "detail", "format", "lang"}
+            if unknown:
+                raise bad_request("unknown_parameter", f"unknown parameter {sorted(unknown)[0]!r}")
+            lang = _lang(request)
+            artefacts = sdmx.structure_artefacts(
+                current, kind, agency, ident, version, params.get("references", "none"), lang
+            )
+            fmt = sdmx.negotiate(
+                request.headers.get("accept"),
+                params.get("format"),
+                sdmx.STRUCTURE_TYPES,
+                sdmx.STRUCTURE_FORMATS,
+            )
+            body = sdmx.write_structure(artefacts, fmt, current)
+            response = Response(body, media_type=sdmx.STRUCTURE_MEDIA[fmt])
+            response.headers["Content-Language"] = lang
+            return response
+
+        return serve(request, compute)
 
     tags = ["SDMX REST 2.0"]
 
@@ -452,7 +528,7 @@ def _wants_csv(request: Request) -> bool:
     return "text/csv" in accept and "application/json" not in accept.split(",")[0]
 
 
-def _conditional(request: Request, current: Snapshot, response: Response, sdmx=False):
+def _conditional(request: Request, current: Snapshot, response: Response) -> Response:
     """Cache validators of the release; 304 when the client holds this release already."""
     modified = email.utils.format_datetime(current.published_at, usegmt=True)
     response.headers["ETag"] = current.etag
@@ -482,11 +558,20 @@ def _json(request: Request, current: Snapshot, head: dict, name: str, rows) -> R
     records = rows.to_json(orient="records", force_ascii=False, date_format="iso")
     opening = json.dumps(head, ensure_ascii=False)[:-1]
     body = f'{opening}, "{name}": {records}}}'
-    return _conditional(request, current, Response(body, media_type="application/json"))
+    return Response(body, media_type="application/json")
+
+
+def _json_rows(head: dict, name: str, rows) -> Response:
+    """``head`` with ``name``: the rows' JSON (each written once, when the release loaded)."""
+    import json
+
+    opening = json.dumps(head, ensure_ascii=False)[:-1]
+    body = f'{opening}, "{name}": [{",".join(rows)}]}}'
+    return Response(body, media_type="application/json")
 
 
 def _csv(request: Request, current: Snapshot, text: str) -> Response:
-    return _conditional(request, current, Response(text, media_type="text/csv; charset=utf-8"))
+    return Response(text, media_type="text/csv; charset=utf-8")
 
 
 def _table(request: Request, current: Snapshot, name: str, table) -> Response:

@@ -244,8 +244,7 @@ def select(snapshot: Snapshot, query: DataQuery) -> pd.DataFrame:
         selected = selected.sort_values(list(OBSERVATION_KEY), kind="stable")
     for dimension, allowed in query.filters:
         selected = selected[selected[COLUMN[dimension]].isin(allowed)]
-    if query.start is not None:
-        selected = selected[selected["reference_date"] >= query.start]
-    if query.end is not None:
-        selected = selected[selected["reference_date"] <= query.end]
+    if query.start is not None or query.end is not None:
+        dates = selected["reference_date"].astype(str)  # ISO dates order as text
+        selected = selected[dates.between(query.start or "0000", query.end or "9999")]
     return selected

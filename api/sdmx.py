@@ -13,6 +13,7 @@ import json
 import threading
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from api.errors import ApiError, bad_request
@@ -113,6 +114,28 @@ def structures(snapshot: Snapshot, lang: str) -> Structures:
 
 
 def _names(snapshot: Snapshot, dimension: str, code: str, lang: str) -> str:
+    return _labels(snapshot, lang)[dimension].get(code, code)
+
+
+def _labels(snapshot: Snapshot, lang: str) -> dict[str, dict[str, str]]:
+    """Every dimension's codes named in ``lang`` (cached per release and language)."""
+    key = (str(snapshot.path), lang)
+    found = _label_cache.get(key)
+    if found is None:
+        if len(_label_cache) > 12:
+            _label_cache.clear()
+        found = _label_cache[key] = {
+            dimension: {code: _name(snapshot, dimension, code, lang)
+                        for code in snapshot.codes[COLUMN[dimension]]}
+            for dimension in DIMENSIONS
+        }  # fmt: skip
+    return found
+
+
+_label_cache: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+
+
+def _name(snapshot: Snapshot, dimension: str, code: str, lang: str) -> str:
     from dashboards import i18n
 
     if dimension == "INDICATOR":
@@ -277,7 +300,19 @@ def write_structure(artefacts: list, fmt: str, snapshot: Snapshot) -> str:
         "ml21": Format.STRUCTURE_SDMX_ML_2_1,
         "json": Format.STRUCTURE_SDMX_JSON_2_0_0,
     }
-    return write_sdmx(artefacts, formats[fmt], header=_header(snapshot), prettyprint=False)
+    text = write_sdmx(artefacts, formats[fmt], header=_header(snapshot), prettyprint=False)
+    return _without_empty_groups(text) if fmt == "json" else text
+
+
+def _without_empty_groups(text: str) -> str:
+    """pysdmx writes ``"groups": []`` in a DSD's components, which the SDMX-JSON 2.0 schema
+    forbids (a list there is non-empty): leave it out, as the schema means."""
+    message = json.loads(text)
+    for structure in message.get("data", {}).get("dataStructures", []):
+        components = structure.get("dataStructureComponents", {})
+        if components.get("groups") == []:
+            del components["groups"]
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
 def _header(snapshot: Snapshot):
@@ -299,16 +334,16 @@ def sdmx_frame(rows: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({dim: rows[COLUMN[dim]].astype(str) for dim in DIMENSIONS})
     frame["OBS_VALUE"] = rows["value"].astype("float64")
     frame["UNIT_MEASURE"] = rows["unit"].astype(str)
-    frame["OBS_STATUS"] = rows["symbol"].fillna("").astype(str)
+    frame["OBS_STATUS"] = rows["symbol"].astype(object).fillna("").astype(str)
     return frame.reset_index(drop=True)
 
 
 def write_data(rows: pd.DataFrame, fmt: str, snapshot: Snapshot, obs_dimension: str) -> str:
+    if fmt == "csv":
+        return data_csv(rows, snapshot)
     frame = sdmx_frame(rows)
     if fmt == "json":
         return data_json(frame, snapshot, obs_dimension)
-    if fmt == "csv":
-        return data_csv(frame)
     from pysdmx.io import write_sdmx
     from pysdmx.io.format import Format
     from pysdmx.io.pd import PandasDataset
@@ -325,18 +360,34 @@ def write_data(rows: pd.DataFrame, fmt: str, snapshot: Snapshot, obs_dimension: 
     )
 
 
-def data_csv(frame: pd.DataFrame) -> str:
-    """SDMX-CSV 2.0, as the bundle's ``sdmx/observations.sdmx.csv`` (pandas writes it: for a
-    plain table pysdmx's CSV writer is the same text, slower)."""
-    header = pd.DataFrame(
-        {
-            "STRUCTURE": "dataflow",
-            "STRUCTURE_ID": f"{AGENCY}:{DATAFLOW}({VERSION})",
-            "ACTION": "I",
-        },
-        index=frame.index,
-    )
-    return pd.concat([header, frame], axis=1).to_csv(index=False, lineterminator="\n")
+CSV_PREFIX = f"dataflow,{AGENCY}:{DATAFLOW}({VERSION}),I,"
+CSV_HEADER = ",".join(["STRUCTURE", "STRUCTURE_ID", "ACTION", *DIMENSIONS, "OBS_VALUE",
+                       *ATTRIBUTES])  # fmt: skip
+
+
+def data_csv(rows: pd.DataFrame, snapshot: Snapshot) -> str:
+    """SDMX-CSV 2.0, as the bundle's ``sdmx/observations.sdmx.csv``: each observation's line
+    is written once per release (pandas; for a plain table pysdmx's CSV writer gives the same
+    text, slower) and an answer joins the lines it selects."""
+    lines = _csv_lines(snapshot)
+    return "\n".join([CSV_HEADER, *lines[rows.index.to_numpy()]]) + "\n"
+
+
+_csv_cache: dict[str, np.ndarray] = {}
+_csv_lock = threading.Lock()
+
+
+def _csv_lines(snapshot: Snapshot) -> np.ndarray:
+    key = str(snapshot.path)
+    with _csv_lock:
+        if key not in _csv_cache:
+            _csv_cache.clear()  # one release at a time
+            frame = sdmx_frame(snapshot.observations)
+            text = frame.to_csv(index=False, header=False, lineterminator="\n")
+            lines = np.array([CSV_PREFIX + line for line in text.splitlines()], dtype=object)
+            assert len(lines) == len(snapshot.observations)
+            _csv_cache[key] = lines
+        return _csv_cache[key]
 
 
 def data_json(frame: pd.DataFrame, snapshot: Snapshot, obs_dimension: str) -> str:
@@ -353,12 +404,14 @@ def data_json(frame: pd.DataFrame, snapshot: Snapshot, obs_dimension: str) -> st
         values[column] = codes
         positions[column] = codes.get_indexer(frame[column]).astype(str)
 
+    labels = _labels(snapshot, "en")
+
     def dimension(ident: str) -> dict:
         return {
             "id": ident,
             "name": _concept_name(ident, "en"),
             "keyPosition": DIMENSIONS.index(ident),
-            "values": [{"id": code, "name": _names(snapshot, ident, code, "en")}
+            "values": [{"id": code, "name": labels[ident].get(code, code)}
                        for code in values[ident]],
         }  # fmt: skip
 

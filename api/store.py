@@ -25,7 +25,7 @@ from warehouse.release import reader
 
 OBSERVATION_KEY = ("indicator_id", "academic_year", "reference_date", "geographic_level",
                    "territory_code", *BREAKDOWNS)  # fmt: skip
-MEASURES = ("numerator", "denominator", "value", "unit", "symbol")
+MEASURES = ("numerator", "denominator", "value", "unit", "symbol")  # the published columns
 # The open tables the API reads; nothing else of the release is opened.
 OPEN_TABLES = ("observations", "indicators", "territories", "footnotes", "release")
 
@@ -38,7 +38,7 @@ class Snapshot:
     path: Path
     published_at: dt.datetime
     record: dict
-    observations: pd.DataFrame  # sorted by OBSERVATION_KEY, plus ``breakdown``
+    observations: pd.DataFrame  # sorted by OBSERVATION_KEY, plus ``breakdown``, ``json_row``
     indicators: pd.DataFrame
     territories: pd.DataFrame
     footnotes: pd.DataFrame
@@ -68,11 +68,19 @@ def load_snapshot(release: reader.Release) -> Snapshot:
     observations = tables["observations"]
     observations["reference_date"] = observations["reference_date"].astype(str)
     observations = observations.sort_values(list(OBSERVATION_KEY), kind="stable")
-    observations["breakdown"] = crossed_breakdowns(observations)
     observations = observations.reset_index(drop=True)
+    observations["breakdown"] = crossed_breakdowns(observations)
+    # Each row's JSON, written once: an answer joins the rows it selects.
+    public = observations.loc[:, [*OBSERVATION_KEY, *MEASURES]]
+    lines = public.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+    assert len(lines) == len(observations)
+    observations["json_row"] = lines
+    # Codes as categories: small in memory, quick to compare (the frame is filtered per query).
+    for column in (*OBSERVATION_KEY, "unit", "symbol", "breakdown"):
+        observations[column] = observations[column].astype("category")
+    # Keeping the whole frame's index: a selection's index finds each row's written forms.
     by_indicator = {
-        indicator: rows.reset_index(drop=True)
-        for indicator, rows in observations.groupby("indicator_id", sort=True)
+        indicator: rows for indicator, rows in observations.groupby("indicator_id", sort=True)
     }
     record = _record(tables["release"])
     from dashboards import i18n  # labels only: no Streamlit
