@@ -33,6 +33,7 @@ demo: venv
 	@echo "  $(DEMO)/reports/osh-1.xlsx      the state form ОШ-1 for the republic"
 	@echo "  docs/                           how each part works"
 	@echo "The portal: EMIS_HOME=$(DEMO) $(BIN)/emis portal   (restricted pages: emis users add --help)"
+	@echo "The open data API: EMIS_HOME=$(DEMO) $(BIN)/emis api   (http://127.0.0.1:8000/api/v1/docs)"
 ifneq ($(DEMO_PORTAL),0)
 	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis portal
 endif

@@ -17,10 +17,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
+import anyio
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
@@ -117,11 +119,21 @@ def create_app(
         releases_dir = os.environ.get("EMIS_API_RELEASES") or load_settings().releases_dir
     rate = float(os.environ.get("EMIS_API_RATE", 20)) if rate is None else rate
     burst = int(os.environ.get("EMIS_API_BURST", 60)) if burst is None else burst
-    store = ReleaseStore(Path(releases_dir))
+    store = ReleaseStore(Path(releases_dir), on_load=sdmx.prepare)
     limit = RateLimit(rate, burst)
     cache = ResponseCache(int(os.environ.get("EMIS_API_CACHE_MB", 64)) * 2**20)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # Load the current release before the first request (in a thread: the loop stays free).
+        try:
+            await anyio.to_thread.run_sync(store.current)
+        except Exception:  # served as 500 then, and tried again at the next request
+            logging.getLogger("emis.api").exception("the current release could not be read")
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="EMIS open data API (Kyrgyz Republic education statistics)",
         version="1.0",
         description=(

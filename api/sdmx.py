@@ -329,12 +329,24 @@ def _header(snapshot: Snapshot):
 # --- data -------------------------------------------------------------------------------
 
 
+def prepare(snapshot: Snapshot) -> None:
+    """What a release's first SDMX answers would otherwise wait for: its SDMX-CSV lines, its
+    English labels and structures."""
+    _csv_lines(snapshot)
+    _labels(snapshot, "en")
+    structures(snapshot, "en")
+
+
 def sdmx_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """Observations with SDMX component ids as columns: dimensions, OBS_VALUE, attributes."""
-    frame = pd.DataFrame({dim: rows[COLUMN[dim]].astype(str) for dim in DIMENSIONS})
-    frame["OBS_VALUE"] = rows["value"].astype("float64")
-    frame["UNIT_MEASURE"] = rows["unit"].astype(str)
-    frame["OBS_STATUS"] = rows["symbol"].astype(object).fillna("").astype(str)
+
+    def text(column: str) -> np.ndarray:  # codes are text already: no conversion
+        return rows[column].to_numpy(dtype=object, na_value="")
+
+    frame = pd.DataFrame({dim: text(COLUMN[dim]) for dim in DIMENSIONS}, dtype=object)
+    frame["OBS_VALUE"] = rows["value"].to_numpy(dtype="float64")
+    frame["UNIT_MEASURE"] = text("unit")
+    frame["OBS_STATUS"] = text("symbol")
     return frame.reset_index(drop=True)
 
 
@@ -400,9 +412,9 @@ def data_json(frame: pd.DataFrame, snapshot: Snapshot, obs_dimension: str) -> st
     obs_dims = list(DIMENSIONS) if obs_dimension == "AllDimensions" else [obs_dimension]
     positions, values = {}, {}
     for column in (*DIMENSIONS, *ATTRIBUTES):
-        codes = pd.Index(sorted(frame[column].unique()))
-        values[column] = codes
-        positions[column] = codes.get_indexer(frame[column]).astype(str)
+        codes, found = np.unique(frame[column].to_numpy(dtype=str), return_inverse=True)
+        values[column] = list(codes)
+        positions[column] = found.astype(str).tolist()
 
     labels = _labels(snapshot, "en")
 
@@ -423,7 +435,7 @@ def data_json(frame: pd.DataFrame, snapshot: Snapshot, obs_dimension: str) -> st
             "values": [{"id": code} if code else {"id": ""} for code in values[ident]],
         }
 
-    observation_value = frame["OBS_VALUE"].astype(object).where(frame["OBS_VALUE"].notna(), None)
+    observation_value = [None if v != v else v for v in frame["OBS_VALUE"].tolist()]  # NaN
     attrs = [positions[a] for a in ATTRIBUTES]
     obs_key = _join(positions, obs_dims)
     body = [
@@ -474,10 +486,7 @@ def data_json(frame: pd.DataFrame, snapshot: Snapshot, obs_dimension: str) -> st
 def _join(positions: dict, dimensions: list[str]) -> list[str]:
     if not dimensions:
         return []
-    joined = positions[dimensions[0]]
-    for dimension in dimensions[1:]:
-        joined = pd.Series(joined).str.cat(pd.Series(positions[dimension]), sep=":").to_numpy()
-    return list(joined)
+    return [":".join(key) for key in zip(*(positions[d] for d in dimensions), strict=True)]
 
 
 def obs_dimension(raw: str | None) -> str:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from warehouse.read import BREAKDOWNS, TOTAL_CODES
@@ -78,9 +81,12 @@ def load_snapshot(release: reader.Release) -> Snapshot:
     # Codes as categories: small in memory, quick to compare (the frame is filtered per query).
     for column in (*OBSERVATION_KEY, "unit", "symbol", "breakdown"):
         observations[column] = observations[column].astype("category")
-    # Keeping the whole frame's index: a selection's index finds each row's written forms.
+    # Rows are sorted by indicator first: each indicator is one slice of the frame (no copy),
+    # and keeps the frame's index, which finds each row's written forms.
+    ids = observations["indicator_id"].to_numpy()
+    starts = [0, *(np.flatnonzero(ids[1:] != ids[:-1]) + 1), len(ids)]
     by_indicator = {
-        indicator: rows for indicator, rows in observations.groupby("indicator_id", sort=True)
+        str(ids[start]): observations.iloc[start:stop] for start, stop in itertools.pairwise(starts)
     }
     record = _record(tables["release"])
     from dashboards import i18n  # labels only: no Streamlit
@@ -136,8 +142,11 @@ def _published_at(record: dict, path: Path) -> dt.datetime:
 class ReleaseStore:
     """The current release of ``releases_dir``, reloaded when ``current`` moves."""
 
-    def __init__(self, releases_dir: Path) -> None:
+    def __init__(
+        self, releases_dir: Path, on_load: Callable[[Snapshot], None] | None = None
+    ) -> None:
         self.releases_dir = Path(releases_dir)
+        self.on_load = on_load  # prepares a new snapshot's answers before it is served
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
@@ -156,7 +165,10 @@ class ReleaseStore:
             if held is None or held.path != target:
                 if not (target / reader.OPEN_DB).exists():
                     return held
-                self._snapshot = held = load_snapshot(reader.Release(target))
+                held = load_snapshot(reader.Release(target))
+                if self.on_load is not None:
+                    self.on_load(held)
+                self._snapshot = held
         return held
 
     def releases(self) -> list[reader.Release]:
