@@ -120,6 +120,12 @@ def create_app(
     rate = float(os.environ.get("EMIS_API_RATE", 20)) if rate is None else rate
     burst = int(os.environ.get("EMIS_API_BURST", 60)) if burst is None else burst
     store = ReleaseStore(Path(releases_dir), on_load=sdmx.prepare)
+    if os.environ.get("EMIS_API_ACCESS_LOG") == "1" and not ACCESS.handlers:
+        # Here, not in `emis api`: each uvicorn worker is a process of its own.
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        ACCESS.addHandler(handler)
+        ACCESS.setLevel(logging.INFO)
     limit = RateLimit(rate, burst)
     cache = ResponseCache(int(os.environ.get("EMIS_API_CACHE_MB", 64)) * 2**20)
 

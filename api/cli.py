@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 
 from emis.errors import UserError
@@ -47,9 +46,7 @@ def run_api(args: argparse.Namespace) -> int:
     os.environ["EMIS_API_RELEASES"] = str(settings.releases_dir)
     os.environ["EMIS_API_RATE"] = str(args.rate_limit)
     os.environ["EMIS_API_BURST"] = str(args.burst)
-    if args.access_log:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        logging.getLogger("emis.api.access").setLevel(logging.INFO)
+    os.environ["EMIS_API_ACCESS_LOG"] = "1" if args.access_log else "0"
     if not (settings.releases_dir / "current").exists():
         print(f"emis api: no release yet under {settings.releases_dir}; /readyz says 503 "
               "until `emis publish` makes one")  # fmt: skip
