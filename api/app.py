@@ -646,5 +646,7 @@ def _changelog(store: ReleaseStore, release_id: str):
             if index
             else None
         )
+        if len(_changes) >= 4:  # a few releases' changes at most
+            _changes.clear()
         _changes[release_id] = changelog(before, now)
     return _changes[release_id]

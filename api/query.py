@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from api.errors import bad_request, not_found
@@ -88,29 +89,35 @@ def observations(snapshot: Snapshot, params: Mapping[str, str]) -> pd.DataFrame:
             f"unknown parameter {unknown[0][:40]!r}; known: {', '.join(PLAIN_PARAMETERS)}",
         )
     frame = _indicators(snapshot, params.get("indicator"))
+    # One mask, one selection at the end: each intermediate frame would copy every column.
+    keep = np.ones(len(frame), dtype=bool)
+
+    def only(column: str, values: list[str]) -> None:
+        keep[:] &= frame[column].isin(values).to_numpy()
+
     if (year := params.get("year")) is not None:
         years = codes("year", year)
         if not all(YEAR.match(value) for value in years):
             raise bad_request("bad_year", "year is an academic year such as 2025-2026")
-        frame = frame[frame["academic_year"].isin(years)]
+        only("academic_year", years)
     if (level := params.get("level")) is not None:
         levels = codes("level", level)
         if set(levels) - set(LEVELS):
             raise bad_request("bad_level", f"level is one of {', '.join(LEVELS)}")
-        frame = frame[frame["geographic_level"].isin(levels)]
+        only("geographic_level", levels)
     if (territory := params.get("territory")) is not None:
-        frame = frame[frame["territory_code"].isin(codes("territory", territory))]
+        only("territory_code", codes("territory", territory))
     if (date := params.get("reference_date")) is not None:
         dates = codes("reference_date", date)
         if not all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) for value in dates):
             raise bad_request("bad_date", "reference_date is a date such as 2025-09-15")
-        frame = frame[frame["reference_date"].isin(dates)]
+        only("reference_date", dates)
     if (breakdown := params.get("breakdown")) is not None:
-        frame = frame[frame["breakdown"] == _breakdown(breakdown)]
+        only("breakdown", [_breakdown(breakdown)])
     for parameter, column in BREAKDOWN_PARAMETERS.items():
         if (value := params.get(parameter)) is not None:
-            frame = frame[frame[column].isin(codes(parameter, value))]
-    return frame
+            only(column, codes(parameter, value))
+    return frame if keep.all() else frame[keep]
 
 
 def _indicators(snapshot: Snapshot, raw: str | None) -> pd.DataFrame:
@@ -232,11 +239,11 @@ def select(snapshot: Snapshot, query: DataQuery) -> pd.DataFrame:
             if indicators is not None and len(indicators) == 1
             else base
         )
-        mask = pd.Series(True, index=frame.index)
+        mask = np.ones(len(frame), dtype=bool)
         for dimension, allowed in zip(DIMENSIONS, key, strict=True):
             if allowed is not None:
-                mask &= frame[COLUMN[dimension]].isin(allowed)
-        part = frame[mask]
+                mask &= frame[COLUMN[dimension]].isin(allowed).to_numpy()
+        part = frame if mask.all() else frame[mask]
         selected = part if selected is None else pd.concat([selected, part])
     assert selected is not None  # parse_key gives at least one key
     if len(query.keys) > 1:

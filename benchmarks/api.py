@@ -217,7 +217,8 @@ def report(release, ready, cache, cold, hot, runs, memory) -> None:
     print(f"single-indicator query, repeated ({len(hot)} queries over {len(QUERIES)} forms): "
           f"p50 {percentile(hot, 0.5):.1f} ms, p95 {percentile(hot, 0.95):.1f} ms")  # fmt: skip
     for index, run in enumerate(runs, 1):
-        print(f"load run {index}: {run['rps']:.0f} requests/s, p50 {run['p50_ms']:.1f} ms, "
+        print(f"load run {index}: {run['requests']} requests, {run['rps']:.0f} requests/s, "
+              f"p50 {run['p50_ms']:.1f} ms, "
               f"p95 {run['p95_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms; "
               f"{run['errors']} socket errors, {run['non2xx']} non-2xx")  # fmt: skip
     rps = statistics.median(run["rps"] for run in runs)
