@@ -128,6 +128,8 @@ def create_app(
         ACCESS.setLevel(logging.INFO)
     limit = RateLimit(rate, burst)
     cache = ResponseCache(int(os.environ.get("EMIS_API_CACHE_MB", 64)) * 2**20)
+    # SDMX-ML and SDMX-JSON are written per answer, slowly (pysdmx's XML writer): bounded.
+    max_structured = int(os.environ.get("EMIS_API_MAX_STRUCTURED", 30_000))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -377,6 +379,13 @@ def create_app(
             rows = query.select(current, selection)
             if rows.empty:
                 raise not_found("NoResultsFound", "no observation matches the query")
+            if fmt != "csv" and len(rows) > max_structured:
+                raise ApiError(
+                    413,
+                    "too_many_observations",
+                    f"{len(rows):,} observations: SDMX-ML and SDMX-JSON answers hold at most "
+                    f"{max_structured:,}; narrow the key or ask for SDMX-CSV",
+                )
             body = sdmx.write_data(rows, fmt, current, at_observation)
             return Response(body, media_type=sdmx.DATA_MEDIA[fmt])
 

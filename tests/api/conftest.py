@@ -56,9 +56,10 @@ def copy_open(release: Path, releases: Path, release_id: str) -> Path:
     return target
 
 
-def start_api(home: Path, log: Path, *extra: str) -> ApiServer:
+def start_api(home: Path, log: Path, *extra: str, env: dict | None = None) -> ApiServer:
     port = free_port()
-    env = {**os.environ, "EMIS_HOME": str(home), "EMIS_WAREHOUSE": str(home / "none.duckdb")}
+    env = {**os.environ, "EMIS_HOME": str(home), "EMIS_WAREHOUSE": str(home / "none.duckdb"),
+           **(env or {})}  # fmt: skip
     handle = log.open("w")
     process = subprocess.Popen(
         [str(EMIS_BIN), "api", "--host", "127.0.0.1", "--port", str(port), *extra],

@@ -215,15 +215,28 @@ def test_fuzzed_keys_and_parameters_never_fail_the_server(api: ApiServer):
 # --- rate limit and access log --------------------------------------------------------------
 
 
-def test_rate_limit_and_access_log(api_home: Path, tmp_path: Path):
+def test_limits_and_access_log(api_home: Path, tmp_path: Path):
+    """The rate limit (429 and Retry-After), the bound on SDMX-ML and SDMX-JSON answers, and
+    an access log without client addresses."""
     log = tmp_path / "access.log"
-    server = start_api(api_home, log, "--rate-limit", "2", "--burst", "3", "--access-log")
+    limits = {"EMIS_API_MAX_STRUCTURED": "100"}
+    server = start_api(
+        api_home, log, "--rate-limit", "2", "--burst", "3", "--access-log", env=limits
+    )
+    flow = "/sdmx/v2/data/dataflow/KG_MOES/EMIS/1.0/learners" + ".*" * 14
     try:
         with server.client() as client:
             answers = [client.get("/api/v1/indicators") for _ in range(8)]
             health = [client.get("/healthz").status_code for _ in range(8)]
+            time.sleep(2)  # the bucket refills
+            too_many = client.get(flow, headers={"Accept": "application/xml"})
+            time.sleep(1)
+            as_csv = client.get(flow, headers={"Accept": "text/csv"})
     finally:
         stop(server)
+    assert too_many.status_code == 413, too_many.text
+    assert too_many.json()["error"]["code"] == "too_many_observations"
+    assert as_csv.status_code == 200 and len(as_csv.text.splitlines()) > 101
     statuses = [answer.status_code for answer in answers]
     assert statuses[:3] == [200, 200, 200]
     limited = [answer for answer in answers if answer.status_code == 429]
