@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= var/demo
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench bench-api clean
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,7 @@ demo: venv
 	@echo "  $(DEMO)/reports/osh-1.xlsx      the state form ОШ-1 for the republic"
 	@echo "  docs/                           how each part works"
 	@echo "The portal: EMIS_HOME=$(DEMO) $(BIN)/emis portal   (restricted pages: emis users add --help)"
+	@echo "The open data API: EMIS_HOME=$(DEMO) $(BIN)/emis api   (http://127.0.0.1:8000/api/v1/docs)"
 ifneq ($(DEMO_PORTAL),0)
 	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis portal
 endif
@@ -47,6 +48,11 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# The open data API on a published release (needs Debian's wrk): API_HOME=<an EMIS_HOME>.
+API_HOME ?= $(DEMO)
+bench-api: venv
+	$(BIN)/python -m benchmarks.api --home $(API_HOME) $(API_BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -39,18 +39,26 @@ import streamlit as st
 from dashboards import i18n
 from emis.settings import load_settings
 from warehouse.read import BREAKDOWNS, TOTAL_CODES  # the observations' codes
+from warehouse.release import reader
+from warehouse.release.reader import (  # the release folders, shared with the open data API
+    CHANGELOG,
+    CURRENT,  # noqa: F401 (the portal's pages use data.CURRENT)
+    LEVELS,  # noqa: F401 (the portal's pages use data.LEVELS)
+    OPEN_DB,  # noqa: F401 (the portal's pages use data.OPEN_DB)
+    RECORD,
+    Release,
+    all_releases,
+    find_release,
+    previous_release_id,  # noqa: F401 (the portal's pages use data.previous_release_id)
+    query_open,
+    release_order,  # noqa: F401 (the portal's pages use data.release_order)
+)
 
 TTL = "1h"  # releases are immutable; the TTL only bounds memory
-OPEN_DB = Path("open") / "open.duckdb"
-RECORD = "release.json"
-CHANGELOG = "changelog.csv"
-FORM_INPUTS = "form_inputs.duckdb"  # in restricted/
-CURRENT = "current"
 # The whole open bundle's observations, offered beside the explorer (paths inside open/).
 FULL_DATA = ("parquet/observations.parquet", "csv/observations.csv", "open.duckdb",
              "sdmx/observations.sdmx.csv")  # fmt: skip
 TOTALS = TOTAL_CODES
-LEVELS = ("national", "oblast", "district")
 SYMBOLS = ("c", "z", "x", "low", "u")
 # Restricted table -> (its district column, its organization column); a table not listed
 # here, or a missing column, is for the ministry only.
@@ -65,29 +73,6 @@ ROLES = ("ministry", "district", "school")
 
 class ScopeError(PermissionError):
     """A request for rows outside the reader's scope."""
-
-
-@dataclass(frozen=True)
-class Release:
-    """One published release folder (``releases/<release_id>``)."""
-
-    path: Path
-
-    @property
-    def release_id(self) -> str:
-        return self.path.name
-
-    @property
-    def open_dir(self) -> Path:
-        return self.path / "open"
-
-    @property
-    def restricted_dir(self) -> Path:
-        return self.path / "restricted"
-
-    @property
-    def form_inputs(self) -> Path:
-        return self.restricted_dir / FORM_INPUTS
 
 
 @dataclass(frozen=True)
@@ -115,53 +100,9 @@ def releases_dir() -> Path:
     return load_settings().releases_dir
 
 
-def find_release(releases: Path) -> Release | None:
-    """The release ``releases/current`` points at, or None before the first publish."""
-    link = releases / "current"
-    if not (link / OPEN_DB).exists():
-        return None
-    return Release(link.resolve())
-
-
 def current_release() -> Release | None:
     # Not cached: resolving the link is cheap and must see a switch at once.
     return find_release(releases_dir())
-
-
-def all_releases(releases: Path) -> list[Release]:
-    """Every published release, oldest first (for trends across releases): not ``current``
-    (a link to one of them), nor a hidden folder `emis publish` is still writing."""
-    if not releases.is_dir():
-        return []
-    found = {
-        p.resolve()
-        for p in releases.iterdir()
-        if p.name != CURRENT and not p.name.startswith(".") and (p / OPEN_DB).exists()
-    }
-    return sorted((Release(p) for p in found), key=lambda r: release_order(r.release_id))
-
-
-def previous_release_id(release: Release) -> str | None:
-    """The release published before ``release`` (what its changelog compares with), if any."""
-    earlier = [
-        other.release_id
-        for other in all_releases(release.path.parent)
-        if release_order(other.release_id) < release_order(release.release_id)
-    ]
-    return earlier[-1] if earlier else None
-
-
-def release_order(release_id: str) -> tuple[str, int, str]:
-    """Release ids are the snapshot date and a running number (2026-01-15.2): 2026-01-15.10
-    comes after 2026-01-15.9."""
-    date, _, number = release_id.rpartition(".")
-    return (date, int(number), release_id) if number.isdigit() else (release_id, 0, release_id)
-
-
-def query_open(release: Release, sql: str, params: Sequence | None = None) -> pd.DataFrame:
-    """Rows of ``sql`` on the open bundle, on a read-only connection closed at once."""
-    with duckdb.connect(str(release.path / OPEN_DB), read_only=True) as con:
-        return con.execute(sql, list(params or [])).df()
 
 
 def _release(path: str) -> Release:
@@ -214,43 +155,10 @@ def territories(path: str) -> pd.DataFrame:
 
 
 def territory_table(districts: pd.DataFrame, names_en: dict[str, str]) -> pd.DataFrame:
-    """Republic, oblast and district rows from the release's district table.
-
-    English district names come from the release when it has them, else from the portal's
-    translation file, else the Russian name.
-    """
-    districts = districts.rename(columns={"district_code": "territory_code"})
-    if "name_en" not in districts:
-        districts["name_en"] = districts["territory_code"].map(names_en)
-    districts["name_en"] = districts["name_en"].fillna(districts["name_ru"])
-    districts["geographic_level"] = "district"
-    oblasts = (
-        districts[["oblast_code", "oblast_ky", "oblast_ru", "oblast_en"]]
-        .drop_duplicates("oblast_code")
-        .rename(columns=lambda c: c.replace("oblast_", "name_"))
-        .assign(territory_code=lambda f: f["name_code"], oblast_code=lambda f: f["name_code"])
-        .drop(columns="name_code")
-        .assign(geographic_level="oblast")
-    )
-    republic = pd.DataFrame(
-        [
-            {
-                "territory_code": "KG",
-                "oblast_code": None,
-                "geographic_level": "national",
-                **{f"name_{lang}": i18n.text("territory.republic", lang) for lang in i18n.LANGS},
-            }
-        ]
-    )
-    columns = ["territory_code", "geographic_level", "oblast_code", "name_ky", "name_ru"]
-    table = pd.concat([republic, oblasts, districts], ignore_index=True)[[*columns, "name_en"]]
-    order = table["geographic_level"].map({level: i for i, level in enumerate(LEVELS)})
-    return (
-        table.assign(order=order)
-        .sort_values(["order", "territory_code"])
-        .drop(columns="order")
-        .reset_index(drop=True)
-    )
+    """Republic, oblast and district rows (``warehouse.release.reader.territory_table``),
+    the republic named in the portal's words."""
+    republic = {lang: i18n.text("territory.republic", lang) for lang in i18n.LANGS}
+    return reader.territory_table(districts, names_en, republic)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -392,6 +392,27 @@ def duckdb_cli_example() -> str:
     )
 
 
+def api_curl_example(base: str) -> str:
+    """One indicator from the open data API as CSV (copyable from the page)."""
+    return (
+        "curl -H 'Accept: text/csv' \\\n"
+        f"  '{base}/api/v1/observations?indicator=learners&level=oblast&breakdown=sex'\n"
+    )
+
+
+def api_python_example(base: str) -> str:
+    return (
+        "import pandas as pd\n\n"
+        "# the gross enrolment ratio of every district, by sex, as a table\n"
+        f'url = ("{base}/api/v1/observations"\n'
+        '       "?indicator=ger&level=district&breakdown=sex&format=csv")\n'
+        "ger = pd.read_csv(url)  # value is empty where a symbol (c, z, x, low, u) stands\n\n"
+        "# the same figures for SDMX software (pysdmx, sdmx1, .Stat): SDMX REST 2.0\n"
+        f'sdmx = "{base}/sdmx/v2/data/dataflow/KG_MOES/EMIS/1.0/ger.*.*.district.*.F+M........."\n'
+        "print(pd.read_csv(sdmx).head())\n"
+    )
+
+
 # --- release notes --------------------------------------------------------------------------
 
 CHANGE_KINDS = ("added", "changed", "removed")

@@ -16,6 +16,7 @@ from emis.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from api import cli as api_cli
     from dashboards import cli as dashboards_cli
     from emis import info
     from expectations import cli as expectations_cli
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         reports_cli,
         release_cli,
         dashboards_cli,
+        api_cli,
         info,
     ):
         area.register(subparsers)

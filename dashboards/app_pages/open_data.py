@@ -1,5 +1,7 @@
-"""Open data: every file of the current release with its size, the data guidance, and how to
-query the files with DuckDB."""
+"""Open data: every file of the current release with its size, the data guidance, how to
+query the files with DuckDB, and the open data API (``emis api``, docs/api.md)."""
+
+import os
 
 import streamlit as st
 
@@ -29,6 +31,14 @@ for row in files.itertuples():
 st.subheader(t("open_data.query"))
 st.code(views.duckdb_example(current.open_dir), language="python")
 st.code(views.duckdb_cli_example(), language="sql")
+
+api = os.environ.get("EMIS_API_URL", "http://127.0.0.1:8000").rstrip("/")
+st.subheader(t("open_data.api"))
+st.markdown(
+    t("open_data.api_intro", openapi=f"{api}/api/v1/openapi.json", docs=f"{api}/api/v1/docs")
+)
+st.code(views.api_curl_example(api), language="bash")
+st.code(views.api_python_example(api), language="python")
 
 guidance = data.data_guidance(path)
 if guidance:

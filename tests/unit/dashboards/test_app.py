@@ -45,6 +45,16 @@ def test_every_public_page_renders_in_every_language(app, page, lang):
     assert at.title[0].value == i18n.text(PUBLIC[page], lang)
 
 
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_open_data_page_links_the_api_with_examples(app, lang):
+    at = app("app_pages/open_data.py", lang=lang)
+    assert i18n.text("open_data.api", lang) in [header.value for header in at.subheader]
+    assert "/api/v1/openapi.json" in shown_text(at)
+    code = "\n".join(block.value for block in at.code)
+    assert "curl -H 'Accept: text/csv'" in code and "/api/v1/observations?indicator=" in code
+    assert "pd.read_csv(url)" in code and "/sdmx/v2/data/dataflow/KG_MOES/EMIS/1.0/" in code
+
+
 def test_home_shows_key_figures_with_the_release_and_what_is_new(app, portal_home):
     at = app(lang="en")
     labels = [metric.label for metric in at.metric]
