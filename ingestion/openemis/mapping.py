@@ -84,6 +84,7 @@ CUSTOM_FIELDS = {
 @dataclass(frozen=True)
 class Mapping:
     path: Path
+    timezone: str  # the zone of the database's DATETIME values
     pin_identity_type: str
     pin_custom_field: str
     district_level: int
@@ -134,6 +135,7 @@ def load_mapping(path: Path | None = None) -> Mapping:
             raise MappingError(f"[infrastructure] survey_month_day {month_day!r} is not MM-DD")
         return Mapping(
             path=path,
+            timezone=str(data.get("timezone", "UTC")),
             pin_identity_type=str(_section(data, "pin").get("identity_type", "")),
             pin_custom_field=str(_section(data, "pin").get("custom_field", "")),
             district_level=int(_section(data, "areas")["district_level"]),
