@@ -248,7 +248,7 @@ FROM class_grades WHERE grades > 1 HAVING count(*) > 0;
 -- staff assignments: rows of one employment (FTE split over rows) are summed -------------
 CREATE TABLE out_staff_assignments AS
 SELECT min(s.id)::VARCHAR AS assignment_id, u.openemis_no AS staff_id, i.code AS org_id,
-       pm.value AS position, pm.extra AS staff_category, sum(s.FTE)::DECIMAL(6, 2) AS rate,
+       pm.value AS position, pm.extra AS staff_category, sum(s.FTE)::DOUBLE AS rate,
        s.start_date, s.end_date, arg_min(truthy(tm.value), s.id) AS is_primary_job,
        utc(min(s.created)) AS recorded_at
 FROM s_institution_staff s

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (SQL text and lookup tables read better unwrapped)
 """`emis extract openemis`: an OpenEMIS Core database -> a register contract export.
 
 Three steps, each small:
@@ -8,7 +9,7 @@ Three steps, each small:
 2. **derive** (``derive.sql``): DuckDB SQL turns OpenEMIS rows into contract rows: events
    from stints, codes through the mapping file, custom fields into columns. Every lookup code
    in use must be in the mapping: the first missing one stops the extraction
-   (:class:`UnmappedCode`) before anything is written.
+   (:class:`UnmappedCodeError`) before anything is written.
 3. **write**: CSV files and ``manifest.json`` into a temporary folder beside ``--out``, renamed
    into place at the end, so a failure (a lost connection, a missing code) leaves ``--out``
    as it was.
@@ -25,7 +26,6 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +34,7 @@ import duckdb
 from emis import __version__
 from ingestion.contract import MANIFEST_FILE, TABLES_BY_NAME
 from ingestion.manifest import read_manifest, sha256_of
-from ingestion.openemis.mapping import LOOKUPS, Mapping, UnmappedCode, load_mapping
+from ingestion.openemis.mapping import LOOKUPS, Mapping, UnmappedCodeError, load_mapping
 from ingestion.openemis.source import Dsn, SourceError, open_snapshot, parse_dsn, pull
 from ingestion.readers import FileError
 from ingestion.synthetic.export import CSV_OPTIONS
@@ -280,25 +280,25 @@ def _pull_all(conn, duck, mapping, window, result, progress: bool) -> None:
 
 # -- codes -----------------------------------------------------------------------------------
 
-# mapping section -> DuckDB query of (code, rows) in use
+# mapping section -> (lookup code column, the rows that use it joined to the lookup)
 _CODES_IN_USE = {
-    "organizations.org_type": "SELECT l.national_code, count(*) FROM s_institutions i JOIN s_institution_types l ON l.id = i.institution_type_id GROUP BY 1",
-    "organizations.ownership": "SELECT l.national_code, count(*) FROM s_institutions i JOIN s_institution_providers l ON l.id = i.institution_provider_id GROUP BY 1",
-    "organizations.locality": "SELECT l.national_code, count(*) FROM s_institutions i JOIN s_institution_localities l ON l.id = i.institution_locality_id GROUP BY 1",
-    "organizations.status": "SELECT l.code, count(*) FROM s_institutions i JOIN s_institution_statuses l ON l.id = i.institution_status_id GROUP BY 1",
-    "organizations.shift": "SELECT l.national_code, count(*) FROM s_institution_shifts i JOIN s_shift_options l ON l.id = i.shift_option_id GROUP BY 1",
-    "persons.document_type": "SELECT l.national_code, count(*) FROM s_security_users i JOIN s_identity_types l ON l.id = i.identity_type_id GROUP BY 1",
-    "persons.disability": "SELECT l.national_code, count(*) FROM s_user_special_needs_assessments i JOIN s_special_need_types l ON l.id = i.special_need_type_id GROUP BY 1",
-    "staff.education_level": "SELECT l.national_code, count(*) FROM s_staff_qualifications i JOIN s_qualification_titles t ON t.id = i.qualification_title_id JOIN s_qualification_levels l ON l.id = t.qualification_level_id GROUP BY 1",
-    "staff.position": "SELECT l.national_code, count(*) FROM s_institution_staff i JOIN s_institution_positions p ON p.id = i.institution_position_id JOIN s_staff_position_titles l ON l.id = p.staff_position_title_id GROUP BY 1",
-    "staff.primary_job": "SELECT l.national_code, count(*) FROM s_institution_staff i JOIN s_staff_types l ON l.id = i.staff_type_id GROUP BY 1",
-    "enrolments.transfer_reason": "SELECT l.national_code, count(*) FROM s_institution_student_transfers i JOIN s_student_transfer_reasons l ON l.id = i.student_transfer_reason_id GROUP BY 1",
-    "enrolments.withdraw_reason": "SELECT l.national_code, count(*) FROM s_institution_student_withdraw i JOIN s_student_withdraw_reasons l ON l.id = i.student_withdraw_reason_id GROUP BY 1",
-    "grades.term": "SELECT l.code, count(*) FROM s_assessment_item_results i JOIN s_assessment_periods l ON l.id = i.assessment_period_id GROUP BY 1",
-    "infrastructure.water_source": "SELECT water_type, count(*) FROM s_infrastructure_wash_waters GROUP BY 1",
-    "infrastructure.toilets": "SELECT sanitation_type, count(*) FROM s_infrastructure_wash_sanitations GROUP BY 1",
-    "education.grade": "SELECT g.code, count(*) FROM (SELECT education_grade_id FROM s_institution_students UNION ALL SELECT education_grade_id FROM s_institution_class_grades) i JOIN s_education_grades g ON g.id = i.education_grade_id GROUP BY 1",
-    "education.study_form": "SELECT p.code, count(*) FROM s_institution_students i JOIN s_education_grades g ON g.id = i.education_grade_id JOIN s_education_programmes p ON p.id = g.education_programme_id GROUP BY 1",
+    "organizations.org_type": ("l.national_code", "s_institutions i JOIN s_institution_types l ON l.id = i.institution_type_id"),
+    "organizations.ownership": ("l.national_code", "s_institutions i JOIN s_institution_providers l ON l.id = i.institution_provider_id"),
+    "organizations.locality": ("l.national_code", "s_institutions i JOIN s_institution_localities l ON l.id = i.institution_locality_id"),
+    "organizations.status": ("l.code", "s_institutions i JOIN s_institution_statuses l ON l.id = i.institution_status_id"),
+    "organizations.shift": ("l.national_code", "s_institution_shifts i JOIN s_shift_options l ON l.id = i.shift_option_id"),
+    "persons.document_type": ("l.national_code", "s_security_users i JOIN s_identity_types l ON l.id = i.identity_type_id"),
+    "persons.disability": ("l.national_code", "s_user_special_needs_assessments i JOIN s_special_need_types l ON l.id = i.special_need_type_id"),
+    "staff.education_level": ("l.national_code", "s_staff_qualifications i JOIN s_qualification_titles t ON t.id = i.qualification_title_id JOIN s_qualification_levels l ON l.id = t.qualification_level_id"),
+    "staff.position": ("l.national_code", "s_institution_staff i JOIN s_institution_positions p ON p.id = i.institution_position_id JOIN s_staff_position_titles l ON l.id = p.staff_position_title_id"),
+    "staff.primary_job": ("l.national_code", "s_institution_staff i JOIN s_staff_types l ON l.id = i.staff_type_id"),
+    "enrolments.transfer_reason": ("l.national_code", "s_institution_student_transfers i JOIN s_student_transfer_reasons l ON l.id = i.student_transfer_reason_id"),
+    "enrolments.withdraw_reason": ("l.national_code", "s_institution_student_withdraw i JOIN s_student_withdraw_reasons l ON l.id = i.student_withdraw_reason_id"),
+    "grades.term": ("l.code", "s_assessment_item_results i JOIN s_assessment_periods l ON l.id = i.assessment_period_id"),
+    "infrastructure.water_source": ("water_type", "s_infrastructure_wash_waters"),
+    "infrastructure.toilets": ("sanitation_type", "s_infrastructure_wash_sanitations"),
+    "education.grade": ("g.code", "(SELECT education_grade_id FROM s_institution_students UNION ALL SELECT education_grade_id FROM s_institution_class_grades) i JOIN s_education_grades g ON g.id = i.education_grade_id"),
+    "education.study_form": ("p.code", "s_institution_students i JOIN s_education_grades g ON g.id = i.education_grade_id JOIN s_education_programmes p ON p.id = g.education_programme_id"),
 }  # fmt: skip
 
 
@@ -306,9 +306,11 @@ def _check_codes(duck, mapping: Mapping) -> None:
     """Every lookup code in use is in the mapping file, else stop: never drop rows silently."""
     for key, query in _CODES_IN_USE.items():
         known = set(mapping.lookup(key).values)
-        for code, rows in duck.execute(query).fetchall():
+        column, rows_using = query
+        in_use = f"SELECT {column}, count(*) FROM {rows_using} GROUP BY 1"
+        for code, rows in duck.execute(in_use).fetchall():
             if code is None or str(code) not in known:
-                raise UnmappedCode(mapping.lookup(key).source, code, key, rows)
+                raise UnmappedCodeError(mapping.lookup(key).source, code, key, rows)
 
 
 # -- derive ----------------------------------------------------------------------------------
@@ -330,7 +332,9 @@ def _derive(duck, mapping: Mapping, as_of: dt.date, window: Window | None) -> No
             try:
                 duck.execute(statement)
             except duckdb.Error as error:  # a bug here, not bad data: say where
-                raise RuntimeError(f"{error}\n-- in derive.sql --\n{statement.strip()[:400]}") from None
+                raise RuntimeError(
+                    f"{error}\n-- in derive.sql --\n{statement.strip()[:400]}"
+                ) from None
 
 
 def _warnings(duck) -> list[str]:
@@ -361,7 +365,9 @@ def _write(duck, staging: Path, result: ExtractResult, progress: bool) -> None:
         path = staging / f"{name}.csv"
         duck.execute(f"COPY (SELECT {columns} FROM out_{name} ORDER BY {order}) TO '{path}' "
                      f"({CSV_OPTIONS})")  # fmt: skip
-        result.rows[f"{name}.csv"] = duck.execute(f"SELECT count(*) FROM out_{name}").fetchall()[0][0]
+        result.rows[f"{name}.csv"] = duck.execute(f"SELECT count(*) FROM out_{name}").fetchall()[0][
+            0
+        ]
 
 
 def _count_csv(path: Path) -> int:
@@ -389,4 +395,4 @@ def _write_manifest(staging, result, source: Dsn, mapping, as_of, academic_year,
     (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
-__all__ = ["ExtractResult", "SourceError", "UnmappedCode", "extract", "read_manifest"]
+__all__ = ["ExtractResult", "SourceError", "UnmappedCodeError", "extract", "read_manifest"]

@@ -1,9 +1,10 @@
+# ruff: noqa: E501  (SQL text and lookup tables read better unwrapped)
 """The mapping file: an installation's codes -> the register contract's codes.
 
 Everything that differs between OpenEMIS installations is data in a TOML file (the Kyrgyz
 default is ``kyrgyz.toml`` beside this module), never code. :func:`load_mapping` checks that
 every value is a contract code, so a typo fails before the database is touched; a database
-code missing from the file fails during extraction with :class:`UnmappedCode`.
+code missing from the file fails during extraction with :class:`UnmappedCodeError`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class MappingError(ValueError):
     """The mapping file is unreadable or maps to a code the contract does not know."""
 
 
-class UnmappedCode(ValueError):
+class UnmappedCodeError(ValueError):
     """A code in the database that the mapping file does not list."""
 
     def __init__(self, table: str, code: object, key: str, rows: int) -> None:
@@ -75,7 +76,7 @@ CUSTOM_FIELDS = {
     "institution": ("languages", "design_capacity"),
     "student": ("nationality", "benefit"),
     "staff": (
-        "has_pedagogical_training", "specialty", "qualification_category", "academic_degree",
+        "nationality", "has_pedagogical_training", "specialty", "qualification_category", "academic_degree",
         "academic_title", "awards", "teaching_experience_years",
     ),
 }  # fmt: skip
@@ -121,9 +122,13 @@ def load_mapping(path: Path | None = None) -> Mapping:
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise MappingError(f"{path}: {str(error).splitlines()[0]}") from None
     try:
-        lookups = {key: _lookup(data, key, source, codes) for key, (source, codes) in LOOKUPS.items()}
+        lookups = {
+            key: _lookup(data, key, source, codes) for key, (source, codes) in LOOKUPS.items()
+        }
         custom = {
-            entity: {col: str(code) for col, code in _section(data, f"custom_fields.{entity}").items()}
+            entity: {
+                col: str(code) for col, code in _section(data, f"custom_fields.{entity}").items()
+            }
             for entity in CUSTOM_FIELDS
         }
         for entity, columns in custom.items():

@@ -128,7 +128,10 @@ def pull(
                 + ")"
             )
             schema = pa.schema(
-                [(c, _ARROW.get(t) or pa.decimal128(18, int(t.split(",")[1][:-1]))) for c, t in columns]
+                [
+                    (c, _ARROW.get(t) or pa.decimal128(18, int(t.split(",")[1][:-1])))
+                    for c, t in columns
+                ]
             )
             while batch := cur.fetchmany(BATCH_ROWS):
                 arrays = [_array(values, field.type) for values, field in
