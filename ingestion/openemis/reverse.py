@@ -42,7 +42,10 @@ class Skipped:
 @dataclass
 class ReverseResult:
     rows: dict[str, int] = field(default_factory=dict)  # OpenEMIS table -> rows written
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # not written
+    altered: list[Skipped] = field(
+        default_factory=list
+    )  # written, but OpenEMIS reads them back otherwise
 
 
 def create_schema(conn: pymysql.Connection) -> None:
@@ -178,6 +181,8 @@ def _shape(con, mapping: Mapping, periods: int, result: ReverseResult) -> list[t
             raise RuntimeError(f"{error}\n-- in --\n{statement.strip()[:300]}") from None
     for file, record, reason in con.execute("SELECT * FROM skipped").fetchall():
         result.skipped.append(Skipped(file, record, reason))
+    for file, record, reason in con.execute("SELECT * FROM altered").fetchall():
+        result.altered.append(Skipped(file, record, reason))
     return [(name, f"SELECT * FROM o_{name}") for name in _LOAD_ORDER]
 
 

@@ -6,6 +6,7 @@ CREATE MACRO num(x) AS try_cast(regexp_extract(x, '(\d+)$', 1) AS BIGINT);
 CREATE MACRO yes(x) AS lower(x) IN ('true', '1', 'да', 'ооба');
 CREATE MACRO stint_id(e) AS regexp_replace(md5(e), '^(.{{8}})(.{{4}})(.{{4}})(.{{4}})(.{{12}})$', '\1-\2-\3-\4-\5');
 CREATE TABLE skipped (file VARCHAR, record_id VARCHAR, reason VARCHAR);
+CREATE TABLE altered (file VARCHAR, record_id VARCHAR, reason VARCHAR);
 
 -- academic periods: every academic year any file mentions, plus the infrastructure surveys'
 CREATE TABLE years AS
@@ -263,6 +264,9 @@ SELECT stint_id(n.event_id) AS id, n.person_key AS student_id, n.org_key AS inst
        x.event_type AS exit_type, x.reason AS exit_reason, x.day AS exit_day, x.stamp AS exit_at,
        n.next_type, n.next_org
 FROM entries n LEFT JOIN exits x ON x.student_id = n.student_id AND x.stint_no = n.stint_no;
+INSERT INTO altered SELECT 'enrolments.csv', entry_event,
+    'a ' || entry_type || ' with no earlier stint: OpenEMIS holds an admission'
+FROM stints WHERE entry_type IN ('promotion', 'repetition') AND previous_institution_student_id IS NULL;
 CREATE TABLE o_institution_students AS
 SELECT s.id, s.student_id, s.institution_id, s.education_grade_id, s.academic_period_id, st.id AS student_status_id,
        s.start_date, s.end_date, s.previous_institution_student_id, s.modified, s.created
@@ -379,7 +383,7 @@ SELECT NULL::INT AS id, institution_id, period_id AS academic_period_id, yes(has
 FROM infra WHERE has_handwashing IS NOT NULL;
 CREATE TABLE o_institution_buildings AS
 SELECT NULL::INT AS id, institution_id, period_id AS academic_period_id,
-       CASE WHEN k = 0 THEN yes(has_ramp)::INT ELSE 0 END AS accessibility, stamp AS modified, stamp AS created
+       CASE WHEN has_ramp IS NULL THEN NULL WHEN k = 0 THEN yes(has_ramp)::INT ELSE 0 END AS accessibility, stamp AS modified, stamp AS created
 FROM infra CROSS JOIN range(0, 50) r(k) WHERE k < try_cast(buildings AS INT);
 CREATE TABLE o_institution_rooms AS
 SELECT NULL::INT AS id, institution_id, period_id AS academic_period_id, 'CLASSROOM' AS room_type, stamp AS modified, stamp AS created
