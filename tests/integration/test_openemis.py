@@ -84,10 +84,9 @@ def canonical(con, path: Path, table: str, drop: set[str], skipped: set[str]) ->
 def test_the_round_trip_gives_the_export_back(openemis_tiny, tiny_export, extracted):
     _, written = openemis_tiny
     # What the reverse generator could not write is planted defects and academic leave only.
+    defects = tiny_export.path / "defects.csv"
     planted = set(
-        duckdb.sql(
-            f"SELECT record_id FROM read_csv('{tiny_export.path / 'defects.csv'}', all_varchar = true)"
-        ).fetchall()
+        duckdb.sql(f"SELECT record_id FROM read_csv('{defects}', all_varchar = true)").fetchall()
     )
     for skipped in written.skipped:
         assert (skipped.record_id,) in planted or "academic leave" in skipped.reason, skipped
@@ -107,7 +106,7 @@ def test_the_round_trip_gives_the_export_back(openemis_tiny, tiny_export, extrac
 def test_events_come_back_from_stints(openemis_tiny, tiny_export, extracted):
     """Events, without their ids: learners with an event OpenEMIS could not hold aside."""
     _, written = openemis_tiny
-    events = f"read_csv('{{}}/enrolments.csv', all_varchar = true, header = true)"
+    events = "read_csv('{}/enrolments.csv', all_varchar = true, header = true)"
     skipped = sorted(
         {s.record_id for s in written.skipped + written.altered if s.file == "enrolments.csv"}
     )
