@@ -74,8 +74,9 @@ def a_days_changes(server, dsn: str, day: str) -> dict[str, str]:
         server,
         dsn,
         # the transfer: the old stint closed, an approved request, a stint at the new school
-        f"UPDATE institution_students SET student_status_id = (SELECT id FROM student_statuses "
-        f"WHERE code = 'TRANSFERRED'), end_date = '{day}', modified = {now} WHERE id = '{moved[0]}'",
+        "UPDATE institution_students SET student_status_id = (SELECT id FROM student_statuses "
+        f"WHERE code = 'TRANSFERRED'), end_date = '{day}', modified = {now} "
+        f"WHERE id = '{moved[0]}'",
         "INSERT INTO institution_student_transfers (student_id, institution_id, "
         "previous_institution_id, status_id, requested_date, student_transfer_reason_id, created) "
         f"SELECT {moved[1]}, {other}, {moved[2]}, 1, '{day}', id, {now} "
@@ -84,8 +85,9 @@ def a_days_changes(server, dsn: str, day: str) -> dict[str, str]:
         f"{moved[1]}, {other}, {moved[3]}, {moved[4]}, {current}, '{day}', NULL, '{moved[0]}', "
         f"{now}, {now})",
         # the withdrawal
-        f"UPDATE institution_students SET student_status_id = (SELECT id FROM student_statuses "
-        f"WHERE code = 'WITHDRAWN'), end_date = '{day}', modified = {now} WHERE id = '{dropped[0]}'",
+        "UPDATE institution_students SET student_status_id = (SELECT id FROM student_statuses "
+        f"WHERE code = 'WITHDRAWN'), end_date = '{day}', modified = {now} "
+        f"WHERE id = '{dropped[0]}'",
         "INSERT INTO institution_student_withdraw (student_id, institution_id, status_id, "
         "effective_date, student_withdraw_reason_id, created) "
         f"SELECT {dropped[1]}, {dropped[2]}, 1, '{day}', id, {now} "
