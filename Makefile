@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= var/demo
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench bench-openemis clean
 
 venv: $(VENV)/.installed
 
@@ -47,6 +47,10 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# The OpenEMIS connector: fill a throwaway MariaDB, extract full and a one-day delta.
+bench-openemis: venv
+	$(BIN)/python -m benchmarks.openemis $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -41,9 +41,17 @@ from ingestion.synthetic.export import CSV_OPTIONS
 
 DERIVE_SQL = Path(__file__).with_name("derive.sql")
 CONTRACT_FILES = (
-    "organizations", "students", "enrolments", "classes", "staff", "staff_assignments",
-    "infrastructure", "grades", "attendance_marks", "absences",
-)  # fmt: skip
+    "organizations",
+    "students",
+    "enrolments",
+    "classes",
+    "staff",
+    "staff_assignments",
+    "infrastructure",
+    "grades",
+    "attendance_marks",
+    "absences",
+)
 # What the round trip contract export -> OpenEMIS -> export cannot give back, and why
 # (docs/openemis.md explains each). Ids are not lost but renamed: classes and assignments get
 # OpenEMIS's numeric ids, events the id of the stint they come from.
@@ -59,10 +67,16 @@ LOSSY_COLUMNS: dict[str, dict[str, str]] = {
     "attendance_marks": {"marked_at": "OpenEMIS keeps no time: the date at 00:00 UTC"},
     "infrastructure": {
         column: "not in OpenEMIS's infrastructure tables"
-        for column in ("building_condition", "heating", "computers_for_teaching", "has_canteen",
-                       "has_gym", "library_books")
+        for column in (
+            "building_condition",
+            "heating",
+            "computers_for_teaching",
+            "has_canteen",
+            "has_gym",
+            "library_books",
+        )
     },
-}  # fmt: skip
+}
 OVERLAP = dt.timedelta(hours=1)  # rows committed late with earlier timestamps are caught
 ATTENDANCE_WINDOW_DAYS = 14  # attendance dates re-read on every delta (no timestamps there)
 
@@ -150,9 +164,14 @@ def _window(since: Path, as_of: dt.date, overlap: dt.timedelta, days: int) -> Wi
 
 def _has_deletions(conn, duck, window: Window, result: ExtractResult) -> bool:
     """Deleted rows a delta cannot retract: the contract's deltas only add and correct rows."""
-    pull(conn, duck, "s_deleted_records",
-         "SELECT reference_table, COUNT(*) AS n FROM deleted_records WHERE deleted_date >= %s "
-         "GROUP BY reference_table", (window.since,))  # fmt: skip
+    pull(
+        conn,
+        duck,
+        "s_deleted_records",
+        "SELECT reference_table, COUNT(*) AS n FROM deleted_records WHERE deleted_date >= %s "
+        "GROUP BY reference_table",
+        (window.since,),
+    )
     deleted = duck.execute("SELECT reference_table, n FROM s_deleted_records ORDER BY 1").fetchall()
     if deleted:
         listed = ", ".join(f"{n:,} in {table}" for table, n in deleted)
@@ -166,30 +185,58 @@ def _has_deletions(conn, duck, window: Window, result: ExtractResult) -> bool:
 # -- pull ------------------------------------------------------------------------------------
 
 _LOOKUP_TABLES = (
-    "academic_periods", "institution_types", "institution_localities", "institution_sectors",
-    "institution_providers", "institution_statuses", "shift_options", "genders", "nationalities",
-    "identity_types", "contact_types", "special_need_types", "student_statuses",
-    "student_transfer_reasons", "student_withdraw_reasons", "education_grades",
-    "education_programmes", "education_subjects", "assessment_periods", "absence_types",
-    "staff_position_titles", "staff_types", "qualification_levels", "qualification_titles",
-    "student_custom_fields", "staff_custom_fields", "institution_custom_fields",
-)  # fmt: skip
+    "academic_periods",
+    "institution_types",
+    "institution_localities",
+    "institution_sectors",
+    "institution_providers",
+    "institution_statuses",
+    "shift_options",
+    "genders",
+    "nationalities",
+    "identity_types",
+    "contact_types",
+    "special_need_types",
+    "student_statuses",
+    "student_transfer_reasons",
+    "student_withdraw_reasons",
+    "education_grades",
+    "education_programmes",
+    "education_subjects",
+    "assessment_periods",
+    "absence_types",
+    "staff_position_titles",
+    "staff_types",
+    "qualification_levels",
+    "qualification_titles",
+    "student_custom_fields",
+    "staff_custom_fields",
+    "institution_custom_fields",
+)
 
 _CHANGED = "(modified >= %(since)s OR created >= %(since)s)"
 _PERSONS_CHANGED = " UNION ".join(
     f"SELECT {key} FROM {table} WHERE {_CHANGED}"
     for table, key in (
-        ("security_users", "id"), ("user_identities", "security_user_id"),
-        ("user_contacts", "security_user_id"), ("user_special_needs_assessments", "security_user_id"),
-        ("student_custom_field_values", "student_id"), ("staff_custom_field_values", "staff_id"),
-        ("staff_qualifications", "staff_id"), ("staff_trainings", "staff_id"),
+        ("security_users", "id"),
+        ("user_identities", "security_user_id"),
+        ("user_contacts", "security_user_id"),
+        ("user_special_needs_assessments", "security_user_id"),
+        ("student_custom_field_values", "student_id"),
+        ("staff_custom_field_values", "staff_id"),
+        ("staff_qualifications", "staff_id"),
+        ("staff_trainings", "staff_id"),
     )
-)  # fmt: skip
+)
 _LEARNERS_MOVED = " UNION ".join(
     f"SELECT student_id FROM {table} WHERE {_CHANGED}"
-    for table in ("institution_students", "institution_student_transfers",
-                  "institution_student_withdraw", "institution_class_students")
-)  # fmt: skip
+    for table in (
+        "institution_students",
+        "institution_student_transfers",
+        "institution_student_withdraw",
+        "institution_class_students",
+    )
+)
 
 
 def _source_queries(window: Window | None) -> list[tuple[str, str]]:
@@ -227,46 +274,64 @@ def _source_queries(window: Window | None) -> list[tuple[str, str]]:
         ("s_security_users", "SELECT * FROM security_users " + persons.format(key="id")),
     ]
     for table, key in (
-        ("user_identities", "security_user_id"), ("user_contacts", "security_user_id"),
+        ("user_identities", "security_user_id"),
+        ("user_contacts", "security_user_id"),
         ("user_special_needs_assessments", "security_user_id"),
-        ("student_custom_field_values", "student_id"), ("staff_custom_field_values", "staff_id"),
-        ("staff_qualifications", "staff_id"), ("staff_trainings", "staff_id"),
-    ):  # fmt: skip
+        ("student_custom_field_values", "student_id"),
+        ("staff_custom_field_values", "staff_id"),
+        ("staff_qualifications", "staff_id"),
+        ("staff_trainings", "staff_id"),
+    ):
         queries.append((f"s_{table}", f"SELECT * FROM {table} " + persons.format(key=key)))
-    for table in ("institution_students", "institution_student_transfers",
-                  "institution_student_withdraw", "institution_class_students"):  # fmt: skip
+    for table in (
+        "institution_students",
+        "institution_student_transfers",
+        "institution_student_withdraw",
+        "institution_class_students",
+    ):
         queries.append((f"s_{table}", f"SELECT * FROM {table} {moved}"))
     queries += [
         ("s_institution_classes", "SELECT * FROM institution_classes"),
         ("s_institution_class_grades", "SELECT * FROM institution_class_grades"),
         ("s_institution_positions", "SELECT * FROM institution_positions"),
         ("s_institution_staff", "SELECT * FROM institution_staff"),
-        ("s_assessment_item_results",
-         "SELECT id, student_id, education_subject_id, assessment_period_id, academic_period_id, "
-         f"institution_classes_id, marks, modified, created FROM assessment_item_results {results_where}"),
+        (
+            "s_assessment_item_results",
+            "SELECT id, student_id, education_subject_id, assessment_period_id, academic_period_id, "
+            f"institution_classes_id, marks, modified, created FROM assessment_item_results {results_where}",
+        ),
         # a class-day's marked periods (a period with no scheduled class is not marked)
-        ("s_marked_days",
-         "SELECT institution_class_id, date, COUNT(DISTINCT period) AS periods "
-         f"FROM student_attendance_marked_records {marks_where} "
-         + ("AND" if window else "WHERE") + " COALESCE(no_scheduled_class, 0) = 0 "
-         "GROUP BY institution_class_id, date"),
+        (
+            "s_marked_days",
+            "SELECT institution_class_id, date, COUNT(DISTINCT period) AS periods "
+            f"FROM student_attendance_marked_records {marks_where} "
+            + ("AND" if window else "WHERE")
+            + " COALESCE(no_scheduled_class, 0) = 0 "
+            "GROUP BY institution_class_id, date",
+        ),
         # a learner's day: periods absent, whether any was unexcused or late, first entry
-        ("s_absence_days",
-         "SELECT a.student_id, a.institution_class_id, a.date, "
-         "COUNT(DISTINCT CASE WHEN t.code <> 'LATE' THEN a.period END) AS absent_periods, "
-         "SUM(CASE WHEN t.code = 'UNEXCUSED' THEN 1 ELSE 0 END) AS unexcused, "
-         "SUM(CASE WHEN t.code = 'LATE' THEN 1 ELSE 0 END) AS late, "
-         "SUM(CASE WHEN t.code IS NULL THEN 1 ELSE 0 END) AS untyped, "
-         "MIN(a.created) AS created, MAX(COALESCE(a.modified, a.created)) AS changed "
-         "FROM institution_student_absence_details a "
-         f"LEFT JOIN absence_types t ON t.id = a.absence_type_id {absences_where} "
-         "GROUP BY a.student_id, a.institution_class_id, a.date"),
-    ]  # fmt: skip
+        (
+            "s_absence_days",
+            "SELECT a.student_id, a.institution_class_id, a.date, "
+            "COUNT(DISTINCT CASE WHEN t.code <> 'LATE' THEN a.period END) AS absent_periods, "
+            "SUM(CASE WHEN t.code = 'UNEXCUSED' THEN 1 ELSE 0 END) AS unexcused, "
+            "SUM(CASE WHEN t.code = 'LATE' THEN 1 ELSE 0 END) AS late, "
+            "SUM(CASE WHEN t.code IS NULL THEN 1 ELSE 0 END) AS untyped, "
+            "MIN(a.created) AS created, MAX(COALESCE(a.modified, a.created)) AS changed "
+            "FROM institution_student_absence_details a "
+            f"LEFT JOIN absence_types t ON t.id = a.absence_type_id {absences_where} "
+            "GROUP BY a.student_id, a.institution_class_id, a.date",
+        ),
+    ]
     for table in (
-        "infrastructure_utility_electricities", "infrastructure_utility_internets",
-        "infrastructure_wash_waters", "infrastructure_wash_sanitations",
-        "infrastructure_wash_hygienes", "institution_buildings", "institution_rooms",
-    ):  # fmt: skip
+        "infrastructure_utility_electricities",
+        "infrastructure_utility_internets",
+        "infrastructure_wash_waters",
+        "infrastructure_wash_sanitations",
+        "infrastructure_wash_hygienes",
+        "institution_buildings",
+        "institution_rooms",
+    ):
         queries.append((f"s_{table}", f"SELECT * FROM {table}"))
     return queries
 
@@ -277,20 +342,36 @@ def _pull_all(conn, duck, mapping, window, result, progress: bool) -> None:
     params = {"since": window.since, "from_date": window.from_date} if window else None
     for name, query in _source_queries(window):
         started = time.perf_counter()
-        with tqdm(desc=f"pull {name[2:]:<36}", unit=" rows", disable=not progress,
-                  unit_scale=True, leave=False) as bar:  # fmt: skip
-            rows = pull(conn, duck, name, query, params if params and "%(" in query else (),
-                        on_rows=bar.update)  # fmt: skip
+        with tqdm(
+            desc=f"pull {name[2:]:<36}",
+            unit=" rows",
+            disable=not progress,
+            unit_scale=True,
+            leave=False,
+        ) as bar:
+            rows = pull(
+                conn,
+                duck,
+                name,
+                query,
+                params if params and "%(" in query else (),
+                on_rows=bar.update,
+            )
         result.pulled[name[2:]] = (rows, time.perf_counter() - started)
     for key, rows in ((k, mapping.rows(k)) for k in LOOKUPS):
         table = "m_" + key.replace(".", "_")
         width = 3 if key in ("staff.position", "education.grade") else 2
         kinds = ("VARCHAR", "VARCHAR", "INT" if key == "education.grade" else "VARCHAR")[:width]
-        duck.execute(f"CREATE TABLE {table} (code VARCHAR, value {kinds[1]}"
-                     + (f", extra {kinds[2]}" if width == 3 else "") + ")")  # fmt: skip
+        duck.execute(
+            f"CREATE TABLE {table} (code VARCHAR, value {kinds[1]}"
+            + (f", extra {kinds[2]}" if width == 3 else "")
+            + ")"
+        )
         if rows:
-            duck.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})",
-                             [tuple(str(v) if i < 2 else v for i, v in enumerate(r)) for r in rows])  # fmt: skip
+            duck.executemany(
+                f"INSERT INTO {table} VALUES ({', '.join('?' * width)})",
+                [tuple(str(v) if i < 2 else v for i, v in enumerate(r)) for r in rows],
+            )
     custom = [(e, c, code) for e, cols in mapping.custom_fields.items() for c, code in cols.items()]
     duck.execute("CREATE TABLE m_custom (entity VARCHAR, col VARCHAR, code VARCHAR)")
     if custom:
@@ -301,24 +382,69 @@ def _pull_all(conn, duck, mapping, window, result, progress: bool) -> None:
 
 # mapping section -> (lookup code column, the rows that use it joined to the lookup)
 _CODES_IN_USE = {
-    "organizations.org_type": ("l.national_code", "s_institutions i JOIN s_institution_types l ON l.id = i.institution_type_id"),
-    "organizations.ownership": ("l.national_code", "s_institutions i JOIN s_institution_providers l ON l.id = i.institution_provider_id"),
-    "organizations.locality": ("l.national_code", "s_institutions i JOIN s_institution_localities l ON l.id = i.institution_locality_id"),
-    "organizations.status": ("l.code", "s_institutions i JOIN s_institution_statuses l ON l.id = i.institution_status_id"),
-    "organizations.shift": ("l.national_code", "s_institution_shifts i JOIN s_shift_options l ON l.id = i.shift_option_id"),
-    "persons.document_type": ("l.national_code", "s_security_users i JOIN s_identity_types l ON l.id = i.identity_type_id"),
-    "persons.disability": ("l.national_code", "s_user_special_needs_assessments i JOIN s_special_need_types l ON l.id = i.special_need_type_id"),
-    "staff.education_level": ("l.national_code", "s_staff_qualifications i JOIN s_qualification_titles t ON t.id = i.qualification_title_id JOIN s_qualification_levels l ON l.id = t.qualification_level_id"),
-    "staff.position": ("l.national_code", "s_institution_staff i JOIN s_institution_positions p ON p.id = i.institution_position_id JOIN s_staff_position_titles l ON l.id = p.staff_position_title_id"),
-    "staff.primary_job": ("l.national_code", "s_institution_staff i JOIN s_staff_types l ON l.id = i.staff_type_id"),
-    "enrolments.transfer_reason": ("l.national_code", "s_institution_student_transfers i JOIN s_student_transfer_reasons l ON l.id = i.student_transfer_reason_id"),
-    "enrolments.withdraw_reason": ("l.national_code", "s_institution_student_withdraw i JOIN s_student_withdraw_reasons l ON l.id = i.student_withdraw_reason_id"),
-    "grades.term": ("l.code", "s_assessment_item_results i JOIN s_assessment_periods l ON l.id = i.assessment_period_id"),
+    "organizations.org_type": (
+        "l.national_code",
+        "s_institutions i JOIN s_institution_types l ON l.id = i.institution_type_id",
+    ),
+    "organizations.ownership": (
+        "l.national_code",
+        "s_institutions i JOIN s_institution_providers l ON l.id = i.institution_provider_id",
+    ),
+    "organizations.locality": (
+        "l.national_code",
+        "s_institutions i JOIN s_institution_localities l ON l.id = i.institution_locality_id",
+    ),
+    "organizations.status": (
+        "l.code",
+        "s_institutions i JOIN s_institution_statuses l ON l.id = i.institution_status_id",
+    ),
+    "organizations.shift": (
+        "l.national_code",
+        "s_institution_shifts i JOIN s_shift_options l ON l.id = i.shift_option_id",
+    ),
+    "persons.document_type": (
+        "l.national_code",
+        "s_security_users i JOIN s_identity_types l ON l.id = i.identity_type_id",
+    ),
+    "persons.disability": (
+        "l.national_code",
+        "s_user_special_needs_assessments i JOIN s_special_need_types l ON l.id = i.special_need_type_id",
+    ),
+    "staff.education_level": (
+        "l.national_code",
+        "s_staff_qualifications i JOIN s_qualification_titles t ON t.id = i.qualification_title_id JOIN s_qualification_levels l ON l.id = t.qualification_level_id",
+    ),
+    "staff.position": (
+        "l.national_code",
+        "s_institution_staff i JOIN s_institution_positions p ON p.id = i.institution_position_id JOIN s_staff_position_titles l ON l.id = p.staff_position_title_id",
+    ),
+    "staff.primary_job": (
+        "l.national_code",
+        "s_institution_staff i JOIN s_staff_types l ON l.id = i.staff_type_id",
+    ),
+    "enrolments.transfer_reason": (
+        "l.national_code",
+        "s_institution_student_transfers i JOIN s_student_transfer_reasons l ON l.id = i.student_transfer_reason_id",
+    ),
+    "enrolments.withdraw_reason": (
+        "l.national_code",
+        "s_institution_student_withdraw i JOIN s_student_withdraw_reasons l ON l.id = i.student_withdraw_reason_id",
+    ),
+    "grades.term": (
+        "l.code",
+        "s_assessment_item_results i JOIN s_assessment_periods l ON l.id = i.assessment_period_id",
+    ),
     "infrastructure.water_source": ("water_type", "s_infrastructure_wash_waters"),
     "infrastructure.toilets": ("sanitation_type", "s_infrastructure_wash_sanitations"),
-    "education.grade": ("g.code", "(SELECT education_grade_id FROM s_institution_students UNION ALL SELECT education_grade_id FROM s_institution_class_grades) i JOIN s_education_grades g ON g.id = i.education_grade_id"),
-    "education.study_form": ("p.code", "s_institution_students i JOIN s_education_grades g ON g.id = i.education_grade_id JOIN s_education_programmes p ON p.id = g.education_programme_id"),
-}  # fmt: skip
+    "education.grade": (
+        "g.code",
+        "(SELECT education_grade_id FROM s_institution_students UNION ALL SELECT education_grade_id FROM s_institution_class_grades) i JOIN s_education_grades g ON g.id = i.education_grade_id",
+    ),
+    "education.study_form": (
+        "p.code",
+        "s_institution_students i JOIN s_education_grades g ON g.id = i.education_grade_id JOIN s_education_programmes p ON p.id = g.education_programme_id",
+    ),
+}
 
 
 def _check_codes(duck, mapping: Mapping) -> None:
@@ -382,8 +508,9 @@ def _write(duck, staging: Path, result: ExtractResult, progress: bool) -> None:
         columns = ", ".join(f'"{c}"' for c in table.column_names)
         order = ", ".join(f'"{c}"' for c in (table.key or table.column_names))
         path = staging / f"{name}.csv"
-        duck.execute(f"COPY (SELECT {columns} FROM out_{name} ORDER BY {order}) TO '{path}' "
-                     f"({CSV_OPTIONS})")  # fmt: skip
+        duck.execute(
+            f"COPY (SELECT {columns} FROM out_{name} ORDER BY {order}) TO '{path}' ({CSV_OPTIONS})"
+        )
         result.rows[f"{name}.csv"] = duck.execute(f"SELECT count(*) FROM out_{name}").fetchall()[0][
             0
         ]

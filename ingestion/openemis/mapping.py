@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (SQL text and lookup tables read better unwrapped)
 """The mapping file: an installation's codes -> the register contract's codes.
 
 Everything that differs between OpenEMIS installations is data in a TOML file (the Kyrgyz
@@ -76,10 +75,16 @@ CUSTOM_FIELDS = {
     "institution": ("languages", "design_capacity"),
     "student": ("nationality", "benefit"),
     "staff": (
-        "nationality", "has_pedagogical_training", "specialty", "qualification_category", "academic_degree",
-        "academic_title", "awards", "teaching_experience_years",
+        "nationality",
+        "has_pedagogical_training",
+        "specialty",
+        "qualification_category",
+        "academic_degree",
+        "academic_title",
+        "awards",
+        "teaching_experience_years",
     ),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (SQL text and lookup tables read better unwrapped)
 """The reverse generator: a register export written into OpenEMIS Core tables.
 
 Tests and the benchmark need an OpenEMIS database whose contents are known; this fills one from
@@ -86,9 +85,17 @@ def write_openemis(
 
 def _read_export(con: duckdb.DuckDBPyConnection, export_dir: Path) -> None:
     for name in (
-        "organizations", "students", "enrolments", "classes", "staff", "staff_assignments",
-        "infrastructure", "grades", "attendance_marks", "absences",
-    ):  # fmt: skip
+        "organizations",
+        "students",
+        "enrolments",
+        "classes",
+        "staff",
+        "staff_assignments",
+        "infrastructure",
+        "grades",
+        "attendance_marks",
+        "absences",
+    ):
         path = export_dir / f"{name}.csv"
         if path.exists():
             con.execute(
@@ -131,15 +138,24 @@ def _lookups(con, mapping: Mapping) -> None:
         rows = numbered(key)
         if table == "identity_types":  # the PIN is an identity type of its own
             rows.append((len(rows) + 1, mapping.pin_identity_type, "pin"))
-        _values(con, f"l_{table}" if not table.startswith("l_") else table,
-                "id INT, code VARCHAR, value VARCHAR", [(i, c, str(v)) for i, c, v in rows])  # fmt: skip
+        _values(
+            con,
+            f"l_{table}" if not table.startswith("l_") else table,
+            "id INT, code VARCHAR, value VARCHAR",
+            [(i, c, str(v)) for i, c, v in rows],
+        )
     positions = [
         (i, code, position, category)
         for i, ((position, category), code) in enumerate(
             mapping.reverse("staff.position").items(), 1
         )
     ]
-    _values(con, "l_staff_position_titles", "id INT, code VARCHAR, position VARCHAR, category VARCHAR", positions)  # fmt: skip
+    _values(
+        con,
+        "l_staff_position_titles",
+        "id INT, code VARCHAR, position VARCHAR, category VARCHAR",
+        positions,
+    )
     # Programmes per (level, study form), grades per programme: codes from the mapping.
     forms = mapping.lookup("education.study_form").values
     grades = mapping.lookup("education.grade").values
@@ -149,15 +165,24 @@ def _lookups(con, mapping: Mapping) -> None:
         level = next((v["level"] for g, v in grades.items() if g.split("-")[0] == base), None)
         if level:
             level_of_programme[code] = level
-    programmes = [(i, code, level_of_programme[code], forms[code])
-                  for i, code in enumerate(sorted(level_of_programme), 1)]  # fmt: skip
-    _values(con, "l_programmes", "id INT, code VARCHAR, level VARCHAR, study_form VARCHAR", programmes)  # fmt: skip
+    programmes = [
+        (i, code, level_of_programme[code], forms[code])
+        for i, code in enumerate(sorted(level_of_programme), 1)
+    ]
+    _values(
+        con, "l_programmes", "id INT, code VARCHAR, level VARCHAR, study_form VARCHAR", programmes
+    )
     grade_rows = []
     for pid, pcode, level, _form in programmes:
         for gcode, value in grades.items():
             if value["level"] == level and gcode.split("-")[0] == pcode.split("-")[0]:
                 grade_rows.append((len(grade_rows) + 1, gcode, pid, level, value.get("grade")))
-    _values(con, "l_grades", "id INT, code VARCHAR, programme_id INT, level VARCHAR, grade INT", grade_rows)  # fmt: skip
+    _values(
+        con,
+        "l_grades",
+        "id INT, code VARCHAR, programme_id INT, level VARCHAR, grade INT",
+        grade_rows,
+    )
     custom = [
         (i, entity, column, code)
         for entity, columns in mapping.custom_fields.items()
@@ -187,26 +212,67 @@ def _shape(con, mapping: Mapping, periods: int, result: ReverseResult) -> list[t
 
 
 _LOAD_ORDER = (
-    "areas", "academic_periods", "institution_types", "institution_localities",
-    "institution_sectors", "institution_providers", "institution_statuses", "shift_options",
-    "genders", "nationalities", "identity_types", "contact_types", "special_need_types",
-    "student_statuses", "student_transfer_reasons", "student_withdraw_reasons",
-    "education_levels", "education_cycles", "education_programmes", "education_grades",
-    "education_subjects", "assessment_periods", "absence_types", "staff_position_titles",
-    "staff_types", "staff_statuses", "qualification_levels", "qualification_titles",
-    "student_custom_fields", "staff_custom_fields", "institution_custom_fields",
-    "institutions", "institution_shifts", "institution_custom_field_values",
-    "security_users", "user_identities", "user_contacts", "user_special_needs_assessments",
-    "student_custom_field_values", "staff_custom_field_values",
-    "institution_students", "institution_student_transfers", "institution_student_withdraw",
-    "institution_classes", "institution_class_grades", "institution_class_students",
-    "institution_positions", "institution_staff", "staff_qualifications", "staff_trainings",
-    "assessment_item_results", "student_attendance_marked_records",
-    "institution_student_absence_details", "infrastructure_utility_electricities",
-    "infrastructure_utility_internets", "infrastructure_wash_waters",
-    "infrastructure_wash_sanitations", "infrastructure_wash_hygienes", "institution_buildings",
+    "areas",
+    "academic_periods",
+    "institution_types",
+    "institution_localities",
+    "institution_sectors",
+    "institution_providers",
+    "institution_statuses",
+    "shift_options",
+    "genders",
+    "nationalities",
+    "identity_types",
+    "contact_types",
+    "special_need_types",
+    "student_statuses",
+    "student_transfer_reasons",
+    "student_withdraw_reasons",
+    "education_levels",
+    "education_cycles",
+    "education_programmes",
+    "education_grades",
+    "education_subjects",
+    "assessment_periods",
+    "absence_types",
+    "staff_position_titles",
+    "staff_types",
+    "staff_statuses",
+    "qualification_levels",
+    "qualification_titles",
+    "student_custom_fields",
+    "staff_custom_fields",
+    "institution_custom_fields",
+    "institutions",
+    "institution_shifts",
+    "institution_custom_field_values",
+    "security_users",
+    "user_identities",
+    "user_contacts",
+    "user_special_needs_assessments",
+    "student_custom_field_values",
+    "staff_custom_field_values",
+    "institution_students",
+    "institution_student_transfers",
+    "institution_student_withdraw",
+    "institution_classes",
+    "institution_class_grades",
+    "institution_class_students",
+    "institution_positions",
+    "institution_staff",
+    "staff_qualifications",
+    "staff_trainings",
+    "assessment_item_results",
+    "student_attendance_marked_records",
+    "institution_student_absence_details",
+    "infrastructure_utility_electricities",
+    "infrastructure_utility_internets",
+    "infrastructure_wash_waters",
+    "infrastructure_wash_sanitations",
+    "infrastructure_wash_hygienes",
+    "institution_buildings",
     "institution_rooms",
-)  # fmt: skip
+)
 
 
 def _load(con, conn: pymysql.Connection, table: str, query: str, tmp: Path) -> int:

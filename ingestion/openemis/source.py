@@ -36,8 +36,14 @@ class Dsn:
     unix_socket: str | None
 
     def connect(self, **kw) -> pymysql.Connection:
-        args = dict(user=self.user, password=self.password, database=self.database,
-                    charset="utf8mb4", connect_timeout=20, **kw)  # fmt: skip
+        args = dict(
+            user=self.user,
+            password=self.password,
+            database=self.database,
+            charset="utf8mb4",
+            connect_timeout=20,
+            **kw,
+        )
         if self.unix_socket:
             args["unix_socket"] = self.unix_socket
         else:
@@ -90,8 +96,14 @@ def open_snapshot(dsn: Dsn) -> tuple[pymysql.Connection, dt.datetime]:
 
 
 def _duck_type(type_code: int, scale: int) -> str:
-    if type_code in (FIELD_TYPE.TINY, FIELD_TYPE.SHORT, FIELD_TYPE.LONG, FIELD_TYPE.INT24,
-                     FIELD_TYPE.LONGLONG, FIELD_TYPE.YEAR):  # fmt: skip
+    if type_code in (
+        FIELD_TYPE.TINY,
+        FIELD_TYPE.SHORT,
+        FIELD_TYPE.LONG,
+        FIELD_TYPE.INT24,
+        FIELD_TYPE.LONGLONG,
+        FIELD_TYPE.YEAR,
+    ):
         return "BIGINT"
     if type_code in (FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL):
         return f"DECIMAL(18, {min(scale, 6)})"
@@ -104,8 +116,13 @@ def _duck_type(type_code: int, scale: int) -> str:
     return "VARCHAR"
 
 
-_ARROW = {"BIGINT": pa.int64(), "DOUBLE": pa.float64(), "DATE": pa.date32(),
-          "TIMESTAMP": pa.timestamp("us"), "VARCHAR": pa.string()}  # fmt: skip
+_ARROW = {
+    "BIGINT": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "VARCHAR": pa.string(),
+}
 
 
 def pull(
@@ -134,8 +151,10 @@ def pull(
                 ]
             )
             while batch := cur.fetchmany(BATCH_ROWS):
-                arrays = [_array(values, field.type) for values, field in
-                          zip(zip(*batch, strict=True), schema, strict=True)]  # fmt: skip
+                arrays = [
+                    _array(values, field.type)
+                    for values, field in zip(zip(*batch, strict=True), schema, strict=True)
+                ]
                 duck.register("_chunk", pa.Table.from_arrays(arrays, schema=schema))
                 duck.execute(f'INSERT INTO "{name}" SELECT * FROM _chunk')
                 duck.unregister("_chunk")

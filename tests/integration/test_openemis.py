@@ -26,9 +26,16 @@ pytestmark = pytest.mark.mariadb
 # Ids OpenEMIS renames: the contract's CLS0000278 is institution_classes.id 278.
 NUMERIC_IDS = {"class_id", "assignment_id"}
 REGISTERS = (
-    "organizations", "students", "staff", "classes", "staff_assignments", "infrastructure",
-    "grades", "attendance_marks", "absences",
-)  # fmt: skip
+    "organizations",
+    "students",
+    "staff",
+    "classes",
+    "staff_assignments",
+    "infrastructure",
+    "grades",
+    "attendance_marks",
+    "absences",
+)
 
 
 def new_database(server: ThrowawayMariaDB, export: Path):

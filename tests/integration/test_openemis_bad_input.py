@@ -85,8 +85,14 @@ def test_a_code_missing_from_the_mapping_stops_the_extraction(bad_database, tiny
     out.mkdir()
     (out / "earlier.txt").write_text("kept")
     with pytest.raises(UnmappedCodeError) as raised:
-        extract(bad_database, tiny_export.snapshot_date, out, load_mapping(mapping),
-                force=True, progress=False)  # fmt: skip
+        extract(
+            bad_database,
+            tiny_export.snapshot_date,
+            out,
+            load_mapping(mapping),
+            force=True,
+            progress=False,
+        )
     message = str(raised.value)
     assert "institution_types.national_code" in message and "'GYMNASIUM'" in message
     assert "[organizations.org_type]" in message
@@ -97,9 +103,21 @@ def test_a_code_missing_from_the_mapping_stops_the_extraction(bad_database, tiny
 def test_the_command_says_it_in_one_line(bad_database, tiny_export, tmp_path, capsys):
     mapping = tmp_path / "mapping.toml"
     mapping.write_text(DEFAULT_MAPPING.read_text().replace('Q2 = "q2"\n', ""))
-    code = cli_main(["extract", "openemis", "--dsn", bad_database, "--quiet", "--as-of",
-                     tiny_export.snapshot_date.isoformat(), "--out", str(tmp_path / "x"),
-                     "--mapping", str(mapping)])  # fmt: skip
+    code = cli_main(
+        [
+            "extract",
+            "openemis",
+            "--dsn",
+            bad_database,
+            "--quiet",
+            "--as-of",
+            tiny_export.snapshot_date.isoformat(),
+            "--out",
+            str(tmp_path / "x"),
+            "--mapping",
+            str(mapping),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1

@@ -179,7 +179,9 @@ def test_a_deletion_turns_the_delta_into_a_full_extraction(mariadb_server, tiny_
     )
     result = extract(dsn, as_of, tmp_path / "next", since=first, progress=False)
     assert result.kind == "full"
-    assert any("cannot retract" in w and "institution_student_absence_details" in w
-               for w in result.warnings), result.warnings  # fmt: skip
+    assert any(
+        "cannot retract" in w and "institution_student_absence_details" in w
+        for w in result.warnings
+    ), result.warnings
     assert "kind" not in json.loads((tmp_path / "next" / "manifest.json").read_text())
     assert result.rows["absences.csv"] == before.rows["absences.csv"] - 1
