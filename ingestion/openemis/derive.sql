@@ -214,9 +214,9 @@ SELECT event_id, student_id, org_id, event_type, event_date, academic_year, leve
 UNION ALL
 SELECT event_id, student_id, org_id, event_type, event_date, academic_year, level, grade, class_id,
        study_form, reason, recorded_at FROM exit_events;
-INSERT INTO warnings SELECT 'institution_students: ' || count(*) || ' stints end before they start (events kept as recorded; the warehouse''s checks flag them)'
+INSERT INTO warnings SELECT 'institution_students: ' || count(*) || ' stints end before they start (their events are exported as recorded)'
 FROM stints WHERE end_date < start_date HAVING count(*) > 0;
-INSERT INTO warnings SELECT 'institution_students: ' || count(*) || ' learners have two or more CURRENT stints (all kept; the warehouse''s checks flag overlapping enrolments)'
+INSERT INTO warnings SELECT 'institution_students: ' || count(*) || ' learners have two or more CURRENT stints (all exported as recorded)'
 FROM (SELECT student_id FROM stints WHERE status = 'CURRENT' GROUP BY student_id HAVING count(*) > 1) HAVING count(*) > 0;
 
 -- classes ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -334,6 +335,14 @@ def _source_queries(window: Window | None) -> list[tuple[str, str]]:
     ):
         queries.append((f"s_{table}", f"SELECT * FROM {table}"))
     return queries
+
+
+def tables_read() -> list[str]:
+    """Every OpenEMIS table the connector reads: what the read-only user is granted."""
+    window = Window(dt.datetime(2000, 1, 1), dt.date(2000, 1, 1))
+    queries = [query for _, query in _source_queries(window)]
+    queries.append("SELECT * FROM deleted_records")
+    return sorted({t for q in queries for t in re.findall(r"(?:FROM|JOIN)\s+(\w+)", q)})
 
 
 def _pull_all(conn, duck, mapping, window, result, progress: bool) -> None:
