@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pymysql
 
 from emis import __version__
 from ingestion.contract import MANIFEST_FILE, TABLES_BY_NAME
@@ -240,31 +241,55 @@ _LEARNERS_MOVED = " UNION ".join(
 )
 
 
-def _source_queries(window: Window | None) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Changes:
+    """What a delta re-reads, found first with one scan per table and fetched as id lists (a
+    correlated IN (SELECT ... UNION ...) runs once per row on MariaDB)."""
+
+    persons: tuple[int, ...]  # security_users whose record or sub-records changed
+    learners: tuple[int, ...]  # learners whose stints, transfers, withdrawals or classes changed
+    absence_dates: tuple[dt.date, ...]  # dates with absences entered or corrected
+
+
+def find_changes(conn, window: Window) -> Changes:
+    params = {"since": window.since}
+
+    def column(query: str) -> tuple:
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query, params)
+                return tuple(sorted(row[0] for row in cur.fetchall() if row[0] is not None))
+        except pymysql.err.Error as error:
+            raise SourceError(f"finding changes: {error.args[-1]}") from None
+
+    return Changes(
+        persons=column(_PERSONS_CHANGED),
+        learners=column(_LEARNERS_MOVED),
+        absence_dates=column(
+            "SELECT DISTINCT date FROM institution_student_absence_details WHERE " + _CHANGED
+        ),
+    )
+
+
+def _in(values: tuple) -> str:
+    """A literal IN list (ints and dates only, never user text)."""
+    if not values:
+        return "(NULL)"
+    return (
+        "(" + ", ".join(f"'{v}'" if isinstance(v, dt.date) else str(int(v)) for v in values) + ")"
+    )
+
+
+def _source_queries(window: Window | None, changes: Changes | None = None) -> list[tuple[str, str]]:
     """(DuckDB table, MariaDB query) for everything the derivation reads."""
-    persons = f"WHERE {{key}} IN ({_PERSONS_CHANGED})" if window else ""
-    moved = f"WHERE student_id IN ({_LEARNERS_MOVED})" if window else ""
-    absence_changed = (
-        "SELECT student_id, date FROM institution_student_absence_details WHERE " + _CHANGED
-    )
-    marks_where = (
-        "WHERE (date >= %(from_date)s OR (institution_class_id, date) IN (SELECT "
-        f"institution_class_id, date FROM institution_student_absence_details WHERE {_CHANGED}))"
-        if window
-        else ""
-    )
-    absences_where = (
-        f"WHERE (a.date >= %(from_date)s OR (a.student_id, a.date) IN ({absence_changed}))"
-        if window
-        else ""
-    )
-    results_where = (
-        "WHERE (student_id, education_subject_id, assessment_period_id, academic_period_id) IN "
-        "(SELECT student_id, education_subject_id, assessment_period_id, academic_period_id "
-        f"FROM assessment_item_results WHERE {_CHANGED})"
-        if window
-        else ""
-    )
+    changes = changes or Changes((), (), ())
+    persons = f"WHERE {{key}} IN {_in(changes.persons)}" if window else ""
+    moved = f"WHERE student_id IN {_in(changes.learners)}" if window else ""
+    days = f"(date >= %(from_date)s OR date IN {_in(changes.absence_dates)})"
+    marks_where = f"WHERE {days}" if window else ""
+    absences_where = f"WHERE a.{days}" if window else ""
+    # the latest result entered stands, and a changed result is newer than any it corrects
+    results_where = f"WHERE {_CHANGED}" if window else ""
     queries = [(f"s_{t}", f"SELECT * FROM {t}") for t in _LOOKUP_TABLES]
     queries += [
         ("s_areas", "SELECT id, lft, rght, code, name, area_level_id FROM areas"),
@@ -349,7 +374,8 @@ def _pull_all(conn, duck, mapping, window, result, progress: bool) -> None:
     from tqdm import tqdm
 
     params = {"since": window.since, "from_date": window.from_date} if window else None
-    for name, query in _source_queries(window):
+    changes = find_changes(conn, window) if window else None
+    for name, query in _source_queries(window, changes):
         started = time.perf_counter()
         with tqdm(
             desc=f"pull {name[2:]:<36}",

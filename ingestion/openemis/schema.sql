@@ -57,31 +57,31 @@ CREATE TABLE security_users (id INT PRIMARY KEY, openemis_no VARCHAR(50) NOT NUL
     first_name VARCHAR(100), middle_name VARCHAR(100), third_name VARCHAR(100), last_name VARCHAR(100),
     gender_id INT, date_of_birth DATE, address TEXT, birthplace_area_id INT, nationality_id INT,
     identity_type_id INT, identity_number VARCHAR(50), is_student TINYINT, is_staff TINYINT,
-    modified DATETIME, created DATETIME NOT NULL);
+    modified DATETIME, created DATETIME NOT NULL, KEY (modified), KEY (created));
 CREATE TABLE user_identities (id INT AUTO_INCREMENT PRIMARY KEY, security_user_id INT, identity_type_id INT,
-    number VARCHAR(50), preferred TINYINT, modified DATETIME, created DATETIME NOT NULL);
+    number VARCHAR(50), preferred TINYINT, modified DATETIME, created DATETIME NOT NULL, KEY (security_user_id), KEY (modified), KEY (created));
 CREATE TABLE user_contacts (id INT AUTO_INCREMENT PRIMARY KEY, security_user_id INT, contact_type_id INT,
-    value VARCHAR(100), preferred TINYINT, modified DATETIME, created DATETIME NOT NULL);
+    value VARCHAR(100), preferred TINYINT, modified DATETIME, created DATETIME NOT NULL, KEY (security_user_id), KEY (modified), KEY (created));
 CREATE TABLE user_special_needs_assessments (id INT AUTO_INCREMENT PRIMARY KEY, security_user_id INT,
     special_need_type_id INT, special_need_difficulty_id INT, date DATE, modified DATETIME,
-    created DATETIME NOT NULL);
+    created DATETIME NOT NULL, KEY (security_user_id), KEY (modified), KEY (created));
 CREATE TABLE student_custom_field_values (id INT AUTO_INCREMENT PRIMARY KEY, student_id INT,
     student_custom_field_id INT, text_value VARCHAR(250), number_value INT, modified DATETIME,
-    created DATETIME NOT NULL);
+    created DATETIME NOT NULL, KEY (student_id), KEY (modified), KEY (created));
 CREATE TABLE staff_custom_field_values (id INT AUTO_INCREMENT PRIMARY KEY, staff_id INT,
     staff_custom_field_id INT, text_value VARCHAR(250), number_value INT, modified DATETIME,
-    created DATETIME NOT NULL);
+    created DATETIME NOT NULL, KEY (staff_id), KEY (modified), KEY (created));
 
 CREATE TABLE institution_students (id CHAR(36) PRIMARY KEY, student_id INT, institution_id INT,
     education_grade_id INT, academic_period_id INT, student_status_id INT, start_date DATE,
     end_date DATE, previous_institution_student_id CHAR(36), modified DATETIME,
-    created DATETIME NOT NULL, KEY (student_id));
+    created DATETIME NOT NULL, KEY (student_id), KEY (modified), KEY (created));
 CREATE TABLE institution_student_transfers (id INT AUTO_INCREMENT PRIMARY KEY, student_id INT,
     institution_id INT, previous_institution_id INT, status_id INT, requested_date DATE,
-    student_transfer_reason_id INT, modified DATETIME, created DATETIME NOT NULL, KEY (student_id));
+    student_transfer_reason_id INT, modified DATETIME, created DATETIME NOT NULL, KEY (student_id), KEY (modified), KEY (created));
 CREATE TABLE institution_student_withdraw (id INT AUTO_INCREMENT PRIMARY KEY, student_id INT,
     institution_id INT, status_id INT, effective_date DATE, student_withdraw_reason_id INT,
-    modified DATETIME, created DATETIME NOT NULL, KEY (student_id));
+    modified DATETIME, created DATETIME NOT NULL, KEY (student_id), KEY (modified), KEY (created));
 
 CREATE TABLE institution_classes (id INT PRIMARY KEY, name VARCHAR(100), capacity INT, staff_id INT,
     institution_shift_id INT, institution_id INT, academic_period_id INT, modified DATETIME,
@@ -90,7 +90,7 @@ CREATE TABLE institution_class_grades (id INT AUTO_INCREMENT PRIMARY KEY, instit
     education_grade_id INT, modified DATETIME, created DATETIME NOT NULL);
 CREATE TABLE institution_class_students (id INT AUTO_INCREMENT PRIMARY KEY, student_id INT,
     institution_class_id INT, education_grade_id INT, academic_period_id INT, student_status_id INT,
-    modified DATETIME, created DATETIME NOT NULL);
+    modified DATETIME, created DATETIME NOT NULL, KEY (student_id), KEY (modified), KEY (created));
 
 CREATE TABLE institution_positions (id INT PRIMARY KEY, institution_id INT, staff_position_title_id INT,
     modified DATETIME, created DATETIME NOT NULL);
@@ -98,14 +98,14 @@ CREATE TABLE institution_staff (id INT PRIMARY KEY, staff_id INT, institution_id
     institution_position_id INT, FTE DECIMAL(5,2), start_date DATE, end_date DATE, staff_type_id INT,
     staff_status_id INT, modified DATETIME, created DATETIME NOT NULL);
 CREATE TABLE staff_qualifications (id INT AUTO_INCREMENT PRIMARY KEY, staff_id INT,
-    qualification_title_id INT, graduate_year INT, modified DATETIME, created DATETIME NOT NULL);
+    qualification_title_id INT, graduate_year INT, modified DATETIME, created DATETIME NOT NULL, KEY (staff_id), KEY (modified), KEY (created));
 CREATE TABLE staff_trainings (id INT AUTO_INCREMENT PRIMARY KEY, staff_id INT, completed_date DATE,
-    modified DATETIME, created DATETIME NOT NULL);
+    modified DATETIME, created DATETIME NOT NULL, KEY (staff_id), KEY (modified), KEY (created));
 
 CREATE TABLE assessment_item_results (id INT AUTO_INCREMENT PRIMARY KEY, student_id INT,
     education_subject_id INT, assessment_period_id INT, academic_period_id INT,
     institution_classes_id INT, marks DECIMAL(6,2), assessment_grading_option_id INT,
-    modified DATETIME, created DATETIME NOT NULL, KEY (created));
+    modified DATETIME, created DATETIME NOT NULL, KEY (created), KEY (modified));
 CREATE TABLE student_attendance_marked_records (institution_class_id INT, academic_period_id INT,
     date DATE, period INT, subject_id INT, no_scheduled_class TINYINT,
     PRIMARY KEY (institution_class_id, date, period, subject_id), KEY (date));
@@ -132,4 +132,4 @@ CREATE TABLE institution_rooms (id INT AUTO_INCREMENT PRIMARY KEY, institution_i
     academic_period_id INT, room_type VARCHAR(60), modified DATETIME, created DATETIME NOT NULL);
 
 CREATE TABLE deleted_records (id INT AUTO_INCREMENT PRIMARY KEY, reference_table VARCHAR(100),
-    reference_key TEXT, data LONGTEXT, deleted_date DATETIME, created DATETIME NOT NULL);
+    reference_key TEXT, data LONGTEXT, deleted_date DATETIME, created DATETIME NOT NULL, KEY (deleted_date));
