@@ -285,9 +285,9 @@ def _source_queries(window: Window | None, changes: Changes | None = None) -> li
     changes = changes or Changes((), (), ())
     persons = f"WHERE {{key}} IN {_in(changes.persons)}" if window else ""
     moved = f"WHERE student_id IN {_in(changes.learners)}" if window else ""
-    days = f"(date >= %(from_date)s OR date IN {_in(changes.absence_dates)})"
-    marks_where = f"WHERE {days}" if window else ""
-    absences_where = f"WHERE a.{days}" if window else ""
+    dates = _in(changes.absence_dates)
+    marks_where = f"WHERE (date >= %(from_date)s OR date IN {dates})" if window else ""
+    absences_where = f"WHERE (a.date >= %(from_date)s OR a.date IN {dates})" if window else ""
     # the latest result entered stands, and a changed result is newer than any it corrects
     results_where = f"WHERE {_CHANGED}" if window else ""
     queries = [(f"s_{t}", f"SELECT * FROM {t}") for t in _LOOKUP_TABLES]
