@@ -80,7 +80,8 @@ LOSSY_COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 OVERLAP = dt.timedelta(hours=1)  # rows committed late with earlier timestamps are caught
-ATTENDANCE_WINDOW_DAYS = 14  # attendance dates re-read on every delta (no timestamps there)
+ATTENDANCE_WINDOW_DAYS = 14
+MEMORY_LIMIT = "1GB"  # DuckDB's share of the client's 2 GB budget  # attendance dates re-read on every delta (no timestamps there)
 
 
 @dataclass
@@ -124,9 +125,15 @@ def extract(
     result = ExtractResult(path=target, kind="delta" if window else "full")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    duck = duckdb.connect()
+    # The pulled tables live in a DuckDB file beside the output, not in memory: a national
+    # database is larger than the client's memory budget; DuckDB spills past memory_limit.
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}-work-", dir=target.parent))
+    duck = duckdb.connect(str(work / "extract.duckdb"))
     try:
-        duck.execute("SET TimeZone = 'UTC'; SET preserve_insertion_order = false")
+        duck.execute(
+            f"SET TimeZone = 'UTC'; SET preserve_insertion_order = false; "
+            f"SET memory_limit = '{MEMORY_LIMIT}'; SET temp_directory = '{work / 'spill'}'"
+        )
         conn, now = open_snapshot(source)
         try:
             result.watermark = now.isoformat(timespec="seconds")
@@ -150,6 +157,7 @@ def extract(
     finally:
         duck.close()
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
 
