@@ -152,3 +152,22 @@ def test_the_export_is_a_full_one_with_a_watermark(extracted, tiny_export):
     assert manifest["academic_year"] == "2025-2026"
     assert dt.datetime.fromisoformat(manifest["openemis"]["watermark"])
     assert "root@" in manifest["source"] and "password" not in manifest["source"]
+
+
+@pytest.mark.slow
+def test_emis_run_from_openemis_extracts_then_runs_the_pipeline(
+    openemis_tiny, tiny_export, tmp_path, request, pseudonym_key_file, emis_cli
+):
+    from tests.integration.conftest import Warehouses
+
+    dsn, _ = openemis_tiny
+    warehouse = Warehouses("duckdb", request, tmp_path, pseudonym_key_file).new()
+    run = emis_cli(
+        warehouse, "run", "--from-openemis", dsn, "--as-of", tiny_export.snapshot_date.isoformat(),
+        "--accept-blocking", "test: the synthetic export's planted defects",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert "0/4 extract everything from OpenEMIS" in run.out and "is current" in run.out
+    extracts = list((warehouse.settings.home / "extracts" / "openemis").iterdir())
+    assert len(extracts) == 1 and (extracts[0] / "manifest.json").exists()
+    assert warehouse.scalar("select count(*) from raw.enrolments") > 7000
