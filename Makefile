@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= var/demo
 
-.PHONY: venv demo test lint bench bench-api clean
+.PHONY: venv demo test lint bench bench-api bench-openemis clean
 
 venv: $(VENV)/.installed
 
@@ -53,6 +53,9 @@ bench: venv
 API_HOME ?= $(DEMO)
 bench-api: venv
 	$(BIN)/python -m benchmarks.api --home $(API_HOME) $(API_BENCH_ARGS)
+# The OpenEMIS connector: fill a throwaway MariaDB, extract full and a one-day delta.
+bench-openemis: venv
+	$(BIN)/python -m benchmarks.openemis $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from emis import info
     from expectations import cli as expectations_cli
     from ingestion import cli as ingestion_cli
+    from ingestion.openemis import cli as openemis_cli
     from ingestion.synthetic import cli as synthetic_cli
     from reports import cli as reports_cli
     from warehouse import cli as warehouse_cli
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     for area in (
         synthetic_cli,
         ingestion_cli,
+        openemis_cli,
         warehouse_cli,
         expectations_cli,
         reports_cli,

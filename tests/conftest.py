@@ -5,6 +5,9 @@ cluster from the installed binaries); ``pg_dsn`` is a fresh database on it for e
 Without a server the tests skip locally, but fail under CI=true: CI must not go green by
 skipping the PostgreSQL tests.
 
+MariaDB (the OpenEMIS connector's source): ``mariadb_server`` is one throwaway server for the
+session (tests/mariadb.py), with the same rule: skip locally without one, fail under CI=true.
+
 ``portal_home`` (tests/portal_fixtures.py) is the portal's test release, published once per
 session for the AppTest and the browser tests alike.
 """
@@ -17,6 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.mariadb import ThrowawayMariaDB, find_mariadbd
 from tests.portal_fixtures import portal_home  # noqa: F401  (one release per session)
 from tests.postgres import ThrowawayCluster, create_database, drop_database, find_pg_bin_dir
 
@@ -47,3 +51,19 @@ def pg_dsn(pg_server: str) -> Iterator[str]:
         yield dsn
     finally:
         drop_database(pg_server, name)
+
+
+def _no_server(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: these tests must run, not skip)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[ThrowawayMariaDB]:
+    """A throwaway MariaDB server of the session's own (unix socket, no TCP)."""
+    server = find_mariadbd()
+    if server is None:
+        _no_server("no MariaDB: install mariadb-server")
+    with ThrowawayMariaDB(server) as mariadb:
+        yield mariadb

@@ -28,12 +28,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "each stage's progress and a summary of what was loaded, quarantined, built, flagged "
         "and published. A delta export (--incremental) updates the warehouse incrementally.",
     )
-    run.add_argument("export", type=Path, metavar="DIR", help="the export folder")
+    run.add_argument("export", type=Path, metavar="DIR", nargs="?", help="the export folder")
     run.add_argument(
         "--incremental",
         action="store_true",
-        help="DIR is a delta export: build incrementally (only what the day touches)",
+        help="DIR is a delta export: build incrementally (only what the day touches); with "
+        "--from-openemis: extract a delta since the previous extraction",
     )
+    run.add_argument(
+        "--from-openemis",
+        metavar="DSN",
+        help="instead of DIR: extract from this OpenEMIS Core database first (emis extract "
+        "openemis) into $EMIS_HOME/extracts/openemis/",
+    )
+    from ingestion.openemis.cli import add_source_options
+
+    add_source_options(run, dsn_flag=None)
     _accept_option(run)
     run.set_defaults(handler=run_pipeline)
 
@@ -63,6 +73,10 @@ def run_pipeline(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     started = time.perf_counter()
+    if args.from_openemis:
+        args.export, args.incremental = _extract_openemis(args, settings)
+    elif args.export is None:
+        raise UserError("give the export folder DIR, or --from-openemis DSN")
     _say(f"1/4 ingest {args.export}")
     loaded = ingest(args.export, settings)
     rows = sum(f.loaded for f in loaded.files)
@@ -89,6 +103,30 @@ def run_pipeline(args: argparse.Namespace) -> int:
     _print_release(release)
     _say(f"done in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _extract_openemis(args, settings) -> tuple[Path, bool]:
+    """Extract into $EMIS_HOME/extracts/openemis/<time>/; a delta follows the latest extraction."""
+    import datetime as dt
+
+    from ingestion.openemis.cli import extract_with
+
+    folder = settings.home / "extracts" / "openemis"
+    earlier = (
+        sorted(p for p in folder.glob("*") if (p / "manifest.json").exists())
+        if folder.exists()
+        else []
+    )
+    since = earlier[-1] if args.incremental and earlier else None
+    if args.incremental and since is None:
+        _say("    no earlier extraction: a full one first")
+    out = folder / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    _say(f"0/4 extract {'a delta' if since else 'everything'} from OpenEMIS into {out}")
+    result = extract_with(args, args.from_openemis, out, since)
+    for warning in result.warnings:
+        _say(f"    warning: {warning}")
+    _say(f"    {sum(result.rows.values()):,} rows, {result.kind} export ({result.seconds:.1f} s)")
+    return out, result.kind == "delta"
 
 
 def _print_release(release) -> None:
