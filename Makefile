@@ -53,6 +53,7 @@ bench: venv
 API_HOME ?= $(DEMO)
 bench-api: venv
 	$(BIN)/python -m benchmarks.api --home $(API_HOME) $(API_BENCH_ARGS)
+
 # The OpenEMIS connector: fill a throwaway MariaDB, extract full and a one-day delta.
 bench-openemis: venv
 	$(BIN)/python -m benchmarks.openemis $(BENCH_ARGS)
