@@ -9,7 +9,10 @@ with isced_levels as (
 
 grade_numbers as (
     {% for grade in range(1, 12) %}
-        select {{ grade }} as grade_number{% if not loop.last %} union all{% endif %}
+        {% if not loop.first %}
+            union all
+        {% endif %}
+        select {{ grade }} as grade_number
     {% endfor %}
 ),
 
