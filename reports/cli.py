@@ -9,13 +9,16 @@ from pathlib import Path
 from emis.errors import UserError
 from emis.settings import load_settings
 
-FORM_HELP = "one of: osh-1, 85-k, 1-proftech, 2-nk, 3-nk, 77 (`emis report --list` describes them)"
+FORM_HELP = (
+    "one of: osh-1, 85-k, 1-proftech, 2-nk, 3-nk, 77, uis (`emis report --list` describes them)"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report",
-        help="fill a state report form (ОШ-1, 85-К, 1-профтех, 2-НК, 3-НК, 77) as XLSX",
+        help="fill a state report form (ОШ-1, 85-К, 1-профтех, 2-НК, 3-НК, 77) or the UIS "
+        "questionnaire tables as XLSX",
         description=(
             "Fill a state statistical report form from the registers as of a reporting date, "
             "for one organization or summed for a district, an oblast or the republic; check "
@@ -37,7 +40,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument(
         "--organization", metavar="ORG_ID", help="one organization's own form (EMIS org_id)"
     )
-    parser.add_argument(
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--year",
+        metavar="YYYY-YYYY",
+        help="academic year: the form's reporting date in it (its census date, 1 January or "
+        "31 December)",
+    )
+    when.add_argument(
         "--as-of",
         type=_date,
         metavar="DATE",
@@ -62,6 +72,16 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
+def _as_of_year(form_id: str, academic_year: str) -> dt.date:
+    from reports.dates import reporting_date_in_year
+    from reports.declaration import load_form
+
+    try:
+        return reporting_date_in_year(load_form(form_id).reporting_date, academic_year)
+    except ValueError:
+        raise UserError(f"--year {academic_year}: not an academic year YYYY-YYYY") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from reports.declaration import DeclarationError, form_ids
 
@@ -77,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--out FILE.xlsx is required")
         if args.out.suffix.lower() != ".xlsx":
             raise UserError(f"--out {args.out}: the file name must end in .xlsx")
+        if args.year:
+            args.as_of = _as_of_year(args.form, args.year)
         return write(args)
     except DeclarationError as error:  # a hand-edited declaration: say where, in one line
         raise UserError(str(error)) from None

@@ -42,6 +42,21 @@ def default_as_of(rule: str, snapshot_date: dt.date) -> dt.date:
     raise ValueError(f"unknown reporting date rule {rule!r}")
 
 
+def reporting_date_in_year(rule: str, academic_year: str) -> dt.date:
+    """A form's reporting date in an academic year ``YYYY-YYYY``: its census date, the
+    1 January of its second calendar year, or the 31 December of its first."""
+    first, second = (int(part) for part in academic_year.split("-"))
+    if second != first + 1:
+        raise ValueError(f"{academic_year!r} is not an academic year YYYY-YYYY")
+    if rule == "census":
+        return dt.date(first, *census_day())
+    if rule == "january_first":
+        return dt.date(second, 1, 1)
+    if rule == "year_end":
+        return dt.date(first, 12, 31)
+    raise ValueError(f"unknown reporting date rule {rule!r}")
+
+
 def period_start(period: str | None, as_of: dt.date) -> dt.date:
     """First day of the period that movement is counted over, ending on ``as_of``: the twelve
     months up to it, or its calendar year so far. Without a period, the date itself."""

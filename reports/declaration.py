@@ -81,6 +81,7 @@ class Column:
     filter: tuple[Condition, ...] = ()
     metric: str | None = None
     group: Text | None = None  # a heading over consecutive columns ("из них", "в том числе")
+    symbol: str | None = None  # the column cannot be filled: every cell shows this symbol
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Row:
     blank: frozenset[str] = frozenset()  # columns that do not apply to this row (X)
     indent: int = 0
     bold: bool = False
+    symbol: str | None = None  # the row cannot be filled: every cell shows this symbol
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class Section:
     filter: tuple[Condition, ...] = ()  # applies to every cell of the section
     unit: Text | None = None
     ratios: tuple[str, ...] = ()
+    notes: tuple[Text, ...] = ()  # printed under the table: sources, cells left empty and why
 
     @property
     def layout(self) -> ratio_rules.Layout:
@@ -119,7 +122,8 @@ class Cell:
     col: str
     metric: str | None
     filter: tuple[Condition, ...]
-    blank: bool = False  # does not apply (X on the blank)
+    blank: bool = False  # does not apply (X on the blank) or cannot be filled (its symbol)
+    symbol: str = "X"
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,9 @@ class Form:
     organizations_label: Text | None = None
     ratios: tuple[str, ...] = ()  # between sections
     notes: tuple[Text, ...] = field(default=())
+    # The title sheet's heading and the layout's provenance; by default those of a state form.
+    header: Text | None = None
+    layout_note: Text | None = None
 
     def section(self, number: str) -> Section:
         for section in self.sections:
@@ -152,10 +159,14 @@ class Form:
         for section in self.sections:
             for row in section.rows:
                 for col in section.columns:
-                    blank = col.code in row.blank
+                    symbol = row.symbol or col.symbol
+                    blank = col.code in row.blank or symbol is not None
                     metric = None if blank else _metric(section, row, col)
                     conditions = section.filter + row.filter + col.filter
-                    yield Cell(section.number, row.code, col.code, metric, conditions, blank)
+                    yield Cell(
+                        section.number, row.code, col.code, metric, conditions, blank,
+                        symbol or "X",
+                    )  # fmt: skip
 
     def control_ratios(self) -> list[tuple[str, str, ratio_rules.Ratio]]:
         """(number, section, ratio) in declaration order; the form's own have section ''."""
@@ -212,6 +223,8 @@ def parse_form(data: Mapping) -> Form:
             sections=tuple(_section(item) for item in data["sections"]),
             ratios=tuple(data.get("ratios", ())),
             notes=tuple(_text(note) for note in data.get("notes", ())),
+            header=_text(data["header"]) if "header" in data else None,
+            layout_note=_text(data["layout_note"]) if "layout_note" in data else None,
         )
     except (KeyError, TypeError, DeclarationError) as error:
         raise DeclarationError(f"form {data.get('id', '?')}: malformed ({error})") from error
@@ -241,6 +254,7 @@ def _section(data: Mapping) -> Section:
                 blank=frozenset(str(code) for code in item.get("blank", ())),
                 indent=int(item.get("indent", 0)),
                 bold=bool(item.get("bold", False)),
+                symbol=_symbol(item),
             )
             for item in data["rows"]
         ),
@@ -251,11 +265,24 @@ def _section(data: Mapping) -> Section:
                 filter=_filter(item.get("filter")),
                 metric=item.get("metric"),
                 group=_text(item["group"]) if "group" in item else None,
+                symbol=_symbol(item),
             )
             for item in data["columns"]
         ),
         ratios=tuple(data.get("ratios", ())),
+        notes=tuple(_text(note) for note in data.get("notes", ())),
     )
+
+
+def _symbol(item: Mapping) -> str | None:
+    """A row's or column's symbol for cells the registers cannot fill (UIS: ``m`` missing,
+    ``a`` not applicable, ``xr``/``xc`` included in another row/column)."""
+    if "symbol" not in item:
+        return None
+    symbol = str(item["symbol"]).strip()
+    if not symbol or len(symbol) > 3:
+        raise DeclarationError(f"a symbol is 1-3 characters, not {item['symbol']!r}")
+    return symbol
 
 
 def _filter(data: Mapping | None) -> tuple[Condition, ...]:

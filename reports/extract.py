@@ -23,6 +23,7 @@ from emis.settings import Settings, load_settings
 FORM_INPUTS = (
     "meta.latest_load",
     "reference.event_types",
+    "reference.isced_levels",
     "reference.organization_types",
     "reference.staff_positions",
     "reference.territories",

@@ -27,6 +27,7 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 # Attributes of the organization every fact belongs to (from the organizations query).
 ORGANIZATION_DIMS = (
     "organization_type",
+    "sector",
     "ownership",
     "locality",
     "org_language",
@@ -79,6 +80,9 @@ QUERIES = {
                 "is_foreign",
                 "age",
                 "age_at_year_end",
+                "isced",
+                "isced_level",
+                "last_event_type",
             ),
             {"learners": "bigint", "classes": "bigint"},
         ),
@@ -111,6 +115,8 @@ QUERIES = {
                 "sex",
                 "has_disability",
                 "is_foreign",
+                "isced",
+                "isced_level",
             ),
             {"events": "bigint"},
         ),

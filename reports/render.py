@@ -161,9 +161,10 @@ def title_sheet(sheet: Worksheet, report: Report, language: str) -> None:
         sheet.column_dimensions[column].width = width
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     left = Alignment(horizontal="left", vertical="center", wrap_text=True)
-    _merged(sheet, "A1:D1", T["state"].get(lang), font=_font(11, bold=True), alignment=center)
-    _merged(sheet, "A2:D2", T["confidential"].get(lang), font=_font(9, italic=True),
-            alignment=center)  # fmt: skip
+    header = (form.header or T["state"]).get(lang)
+    confidential = "" if form.header else T["confidential"].get(lang)
+    _merged(sheet, "A1:D1", header, font=_font(11, bold=True), alignment=center)
+    _merged(sheet, "A2:D2", confidential, font=_font(9, italic=True), alignment=center)
     _box(sheet, 1, 2, 1, 4)
     _merged(sheet, "A4:D4", form.title.get(lang), font=_font(13, bold=True), alignment=center)
     sheet.row_dimensions[4].height = 17 * _lines(form.title.get(lang), 110)
@@ -224,7 +225,8 @@ def title_sheet(sheet: Worksheet, report: Report, language: str) -> None:
     sheet.cell(10, 2).font = _font(11, bold=True)
     row += 1
     notes = [T["source"].get(lang).format(date=_date(report.snapshot_date))]
-    notes += [note.get(lang) for note in form.notes] + [T["model"].get(lang)]
+    notes += [note.get(lang) for note in form.notes]
+    notes.append((form.layout_note or T["model"]).get(lang))
     for note in notes:
         _merged(sheet, f"A{row}:D{row}", note, font=_font(9, italic=True), alignment=left)
         sheet.row_dimensions[row].height = 13 * _lines(note, 120)
@@ -279,6 +281,8 @@ def section_sheet(sheet: Worksheet, report: Report, section: Section, language: 
         cell.font = _font(9)
 
     row_no = codes_row + 1
+    symbols = {(cell.row, cell.col): cell.symbol for cell in report.form.cells()
+               if cell.section == section.number and cell.blank}  # fmt: skip
     for row in section.rows:
         label = row.label.get(lang, year)
         label_cell = sheet.cell(row_no, 1, label)
@@ -293,7 +297,7 @@ def section_sheet(sheet: Worksheet, report: Report, section: Section, language: 
             value = report.values[(section.number, row.code, col.code)]
             cell = sheet.cell(row_no, 3 + index)
             if value is None:
-                cell.value, cell.alignment = "X", center
+                cell.value, cell.alignment = symbols.get((row.code, col.code), "X"), center
             else:
                 cell.value = value
                 cell.number_format = "#,##0" if isinstance(value, int) else "#,##0.00"
@@ -305,11 +309,20 @@ def section_sheet(sheet: Worksheet, report: Report, section: Section, language: 
         row_no += 1
     last_row = row_no - 1
     _box(sheet, top, last_row, 1, last_col)
+    end_row = last_row + 1  # notes under the table, after a blank row, inside the print area
+    for note in section.notes:
+        end_row += 1
+        text = note.get(lang, year)
+        _merged(sheet, f"A{end_row}:{get_column_letter(last_col)}{end_row}", text,
+                font=_font(9, italic=True),
+                alignment=Alignment(horizontal="left", vertical="top", wrap_text=True))  # fmt: skip
+        sheet.row_dimensions[end_row].height = 13 * _lines(text, LABEL_WIDTH + 11 * len(columns))
+    end_row = end_row if section.notes else last_row
     for cell_row in sheet.iter_rows(top, bottom, 1, last_col):
         for cell in cell_row:
             cell.font = _font(9)
     sheet.freeze_panes = sheet.cell(codes_row + 1, 3)
-    _page_setup(sheet, last_col, last_row)
+    _page_setup(sheet, last_col, end_row)
     sheet.print_title_rows = f"{top}:{codes_row}"
 
 

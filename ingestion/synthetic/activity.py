@@ -24,6 +24,9 @@ LANGUAGE_SUBJECT = {
     "tg": "tajik_language", "en": "kyrgyz_language", "other": "russian_language",
 }  # fmt: skip
 ABSENT_SHARE = 0.075  # learner-days absent or late; ~12 % of them are lateness
+OFTEN_ABSENT = 0.15  # share of learners who account for most absences
+RARELY = 0.25  # the others' propensity, against the average
+OFTEN = (1 - (1 - OFTEN_ABSENT) * RARELY) / OFTEN_ABSENT  # keeps the average at ABSENT_SHARE
 
 
 def register_subjects(con: duckdb.DuckDBPyConnection) -> None:
@@ -57,9 +60,14 @@ with marked as (
     anti join unmarked as u on u.class_no = c.class_no and u.day = d.day
 ),
 propensity as (
-    -- Some learners miss far more days than others: 0.3x to 1.7x the average.
+    -- A few learners miss most of the days missed: 15 % of them are absent 5.25 times the
+    -- average, the others a quarter of it (each 0.5x to 1.5x that). Spread evenly over all
+    -- learners, every child missing 2 of a month's 20 days was "chronically absent".
     select m.student_no, m.class_no, m.enrolled_from,
-           {absent_share} * (0.3 + 1.4 * (hash(m.student_no, $seed) % 1000) / 1000.0) as p
+           {absent_share}
+           * case when hash(m.student_no, $seed) % 1000 < {often_absent}
+                  then {often} else {rarely} end
+           * (0.5 + (hash(m.student_no, 3, $seed) % 1000) / 1000.0) as p
     from members as m
     where m.class_no in (select class_no from school_classes)
 ),
@@ -131,7 +139,15 @@ def write_activity(con: duckdb.DuckDBPyConnection, out_dir, seed: int, snapshot,
     params = {"seed": seed}
     jobs = {
         "attendance_marks.csv": (ATTENDANCE_MARKS_SQL, params),
-        "absences.csv": (ABSENCES_SQL.format(absent_share=ABSENT_SHARE), params),
+        "absences.csv": (
+            ABSENCES_SQL.format(
+                absent_share=ABSENT_SHARE,
+                often_absent=round(1000 * OFTEN_ABSENT),
+                often=OFTEN,
+                rarely=RARELY,
+            ),
+            params,
+        ),
         "grades.csv": (GRADES_SQL, {**params, "snapshot": snapshot}),
     }
     paths = {}

@@ -33,6 +33,19 @@ LANGUAGES = {
     },
     "bishkek": {"ky": 0.13, "ru": 0.165, "ky;ru": 0.64, "ky;ru;en": 0.035, "en": 0.03},
 }  # fmt: skip
+# Schools teaching in one minority language only are too few to draw (a 2 % share gave 11
+# Uzbek schools one seed, 27 another): they are set exactly, as a share of the general schools
+# of the regions that have them (18 of 1,362 southern schools; 3 Tajik; 5 English, Bishkek
+# and the north), taken from schools whose languages include that one.
+SINGLE_LANGUAGE_SCHOOLS = {
+    "uz": (18 / 1_362, ("south",)),
+    "tg": (3 / 1_362, ("south",)),
+    "en": (5 / 1_032, ("bishkek", "north")),
+}
+# Children per place: design capacity is drawn per organization around its learners (urban
+# buildings fuller); kindergartens hold 113 children per 100 places (NSC 2024), so their
+# places are scaled down from that draw.
+PRESCHOOL_PLACES = 0.83
 NAME_RU = {
     "school": "Средняя общеобразовательная школа №{n}",
     "gymnasium": "Школа-гимназия №{n}",
@@ -154,6 +167,24 @@ def _closed(rng, orgs: pd.DataFrame) -> pd.DataFrame:
     return closed
 
 
+def _set_single_language_schools(
+    languages: np.ndarray, region: np.ndarray, is_school: np.ndarray
+) -> None:
+    """Exactly the published share of schools teaching in one minority language only, in place:
+    surplus ones teach in Kyrgyz as well, missing ones are schools that taught it among others
+    (the first in register order: no random draw, so the other registers stay as they were)."""
+    for language, (share, regions) in SINGLE_LANGUAGE_SCHOOLS.items():
+        in_regions = is_school & np.isin(region, regions)
+        target = round(share * int(in_regions.sum()))
+        single = np.flatnonzero(in_regions & (languages == language))
+        if len(single) > target:
+            languages[single[target:]] = f"ky;{language}"
+            continue
+        has_it = np.array([language in str(codes).split(";") for codes in languages])
+        candidates = np.flatnonzero(in_regions & has_it & (languages != language))
+        languages[candidates[: target - len(single)]] = language
+
+
 def _describe(rng, orgs: pd.DataFrame, snapshot: dt.date) -> pd.DataFrame:
     n = len(orgs)
     orgs["status"] = orgs.get("status", pd.Series(index=orgs.index, dtype=object)).fillna("active")
@@ -171,6 +202,8 @@ def _describe(rng, orgs: pd.DataFrame, snapshot: dt.date) -> pd.DataFrame:
         members = region == name
         languages[members] = choice(rng, shares, int(members.sum()))
     languages[orgs["sector"].isin(["university", "college"]) & (languages == "ky")] = "ky;ru"
+    is_school = (orgs["sector"] == "school").to_numpy() & (orgs["status"] == "active").to_numpy()
+    _set_single_language_schools(languages, region, is_school)
     orgs["languages"] = languages
     private = rng.random(n) < np.where(urban, 0.26, 0.034)  # 204 of 2,394 schools, mostly urban
     state = orgs["sector"].isin(["university", "college", "vocational_lyceum"]).to_numpy() | (
@@ -185,8 +218,14 @@ def _describe(rng, orgs: pd.DataFrame, snapshot: dt.date) -> pd.DataFrame:
         np.where(shift_draw < 0.35, 1, 2),
     )
     orgs.loc[orgs["sector"] != "school", "shifts"] = 1
+    # Places are for one shift: a two-shift school seats half its pupils at a time.
+    places = np.where(orgs["sector"] == "preschool", PRESCHOOL_PLACES, 1.0)
     orgs["design_capacity"] = np.round(
-        orgs["learners"] / orgs["shifts"] * rng.uniform(0.8, 1.25, n) * np.where(urban, 0.85, 1.2)
+        orgs["learners"]
+        / orgs["shifts"]
+        * rng.uniform(0.8, 1.25, n)
+        * np.where(urban, 0.85, 1.2)
+        * places
     ).astype("int64")
     orgs["opened_date"] = days(rng, "1935-01-01", "2020-01-01", n)
     is_closed = orgs["status"].to_numpy() == "closed"

@@ -2,7 +2,8 @@
 -- groups) they are in: one row per learner (measure learners) and one per class with at least
 -- one of them (measure classes), from one pass over the movement events. A class row has the
 -- class's level, grade, language, shift and type; a class missing from the classes register
--- still counts, with its learners' level and grade.
+-- still counts, with its learners' level and grade. ISCED 2011 level and programme: seed
+-- isced_levels.
 repeaters as (
     -- Kept in their grade this academic year (a repetition event up to the date), even if
     -- they moved school afterwards.
@@ -30,12 +31,20 @@ learners as (
         enrolled.study_form,
         case when students.citizenship <> 'KGZ' then 1 else 0 end as is_foreign,
         students.age,
-        students.age_at_year_end
+        students.age_at_year_end,
+        isced.isced_programme as isced,
+        isced.isced_level,
+        -- The event that left them enrolled: an admission this year makes a new entrant.
+        enrolled.event_type as last_event_type
     from enrolled
     inner join organizations on enrolled.organization_id = organizations.organization_id
     inner join student_versions as students on enrolled.student_id = students.student_id
     left join class_versions as classes on enrolled.class_id = classes.class_id
     left join repeaters on enrolled.student_id = repeaters.student_id
+    left join reference.isced_levels as isced
+        on
+            enrolled.level = isced.level
+            and enrolled.grade between isced.first_grade and isced.last_grade
 ),
 
 classes_with_learners as (
@@ -65,6 +74,9 @@ facts as (
         learners.is_foreign,
         learners.age,
         learners.age_at_year_end,
+        learners.isced,
+        learners.isced_level,
+        learners.last_event_type,
         1 as learners,
         0 as classes
     from learners
@@ -86,6 +98,9 @@ facts as (
         null as is_foreign,
         null as age,
         null as age_at_year_end,
+        null as isced,
+        null as isced_level,
+        null as last_event_type,
         0 as learners,
         1 as classes
     from classes_with_learners

@@ -4,6 +4,7 @@ facts as (
     select
         organizations.organization_id,
         organizations.organization_type,
+        organizations.sector,
         organizations.ownership,
         organizations.locality,
         organizations.org_language,

@@ -80,6 +80,37 @@ def test_absent_learner_days_are_5_to_9_percent(small_export: GeneratedExport) -
     assert 0.05 <= absent / marked <= 0.09
 
 
+def test_chronic_absence_is_a_minority_and_steady_across_months(small_export) -> None:
+    """Pupils absent (excused or unexcused) on at least 10 % of their class's marked days of a
+    month, among those present in the class from the month's first day: a minority of
+    pupils miss most of the days missed, so the share does not jump in a month of 15 or 20
+    school days (where 2 days already make 10 %). Months of at least 10 marked days."""
+    chronic = small_export.sql("""
+        with days as (
+            select class_id, date_trunc('month', cast("date" as date)) as month, count(*) as marked
+            from attendance_marks group by all
+        ),
+        missed as (
+            select student_id, date_trunc('month', cast("date" as date)) as month,
+                count(*) as absent
+            from absences where absence_type in ('excused', 'unexcused') group by all
+        )
+        select days.month,
+            avg(case when 10 * coalesce(missed.absent, 0) >= days.marked then 1.0 else 0 end)
+                as chronic
+        from current_pupils
+        join days on days.class_id = current_pupils.class_id
+            and current_pupils.entered_on <= days.month
+        left join missed on missed.student_id = current_pupils.student_id
+            and missed.month = days.month
+        where days.marked >= 10
+        group by days.month
+    """)["chronic"]
+    assert len(chronic) >= 4
+    assert chronic.between(0.10, 0.22).all(), chronic.tolist()
+    assert chronic.max() - chronic.min() < 0.06, chronic.tolist()
+
+
 def test_most_pupils_learn_in_the_first_shift(small_export: GeneratedExport) -> None:
     first = share(small_export, "shift = 1", "select shift from current_pupils where shift >= 1")
     assert 0.45 <= first <= 0.80

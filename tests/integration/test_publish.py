@@ -35,7 +35,7 @@ from warehouse.release.publish import (
 ACCEPT = "synthetic test export: its planted defects are known"
 PERSONAL = {column.name for table in TABLES for column in table.columns if column.personal}
 OPEN_TABLES = {"observations", "indicators", "territories", "school_profiles", "footnotes",
-               "release"}  # fmt: skip
+               "isced_mapping", "release"}  # fmt: skip
 
 
 def prepared(export_path, home, warehouse: str | None = None):
@@ -87,6 +87,35 @@ def test_the_open_bundle_holds_every_table_in_every_format(released):
         assert (folder / "csv" / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     for name in ("README.md", "datapackage.json", "data-dictionary.html", "sdmx/dsd.xml"):
         assert (folder / name).stat().st_size > 0, name
+
+
+def test_the_isced_mapping_reads_every_published_figure_by_isced_level(released):
+    """The open bundle's isced_mapping (a classifier, no counts) maps every level and grade
+    code of the published observations; summed through it, learners by ISCED level equal
+    the learners of the levels it names (the documented join)."""
+    _, _, first, _ = released
+    parquet = first.path / "open" / "parquet"
+    mapping = pd.read_parquet(parquet / "isced_mapping.parquet")
+    observations = pd.read_parquet(parquet / "observations.parquet")
+    assert not {"numerator", "denominator", "value"} & set(mapping.columns)
+    codes = observations.loc[~observations["level"].isin(["_T", "_Z"]), ["level", "grade"]]
+    joined = codes.drop_duplicates().merge(mapping, on=["level", "grade"], how="left")
+    assert joined["isced_level"].notna().all() or set(
+        joined.loc[joined["isced_level"].isna(), "level"]
+    ) <= {"out_of_school"}
+    learners = observations.query(
+        "indicator_id == 'learners' and geographic_level == 'national' and grade == '_T' "
+        "and sex == '_T' and locality == '_T' and ownership == '_T' and disability == '_T' "
+        "and language == '_T' and level not in ('_T', '_Z')"
+    ).merge(mapping, on=["level", "grade"])
+    by_isced = learners.groupby("isced_level")["value"].sum()
+    assert by_isced["1"] == learners.loc[learners["level"].eq("primary"), "value"].sum() > 0
+    assert (
+        by_isced["3"]
+        == learners.loc[
+            learners["level"].isin(["secondary", "vocational", "college"]), "value"
+        ].sum()
+    )
 
 
 def test_no_small_count_of_persons_is_published(released):

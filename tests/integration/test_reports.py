@@ -194,7 +194,7 @@ def count(frame: pd.DataFrame) -> int:
 # --- every form, every ratio --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("form_id", ["osh-1", "85-k", "1-proftech", "2-nk", "3-nk", "77"])
+@pytest.mark.parametrize("form_id", ["osh-1", "85-k", "1-proftech", "2-nk", "3-nk", "77", "uis"])
 def test_every_form_fills_and_passes_its_ratios(reports, form_id):
     report = reports[form_id]
     assert report.checks and not report.failures, [c.describe() for c in report.failures[:5]]
@@ -579,7 +579,7 @@ def test_77_children_not_in_education_by_reason(reports, tiny_export):
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("form_id", ["osh-1", "85-k", "1-proftech", "2-nk", "3-nk", "77"])
+@pytest.mark.parametrize("form_id", ["osh-1", "85-k", "1-proftech", "2-nk", "3-nk", "77", "uis"])
 def test_postgresql_fills_identical_cells(reports, postgres_settings, form_id):
     on_postgres = build_report(postgres_settings, form_id)
     assert on_postgres.as_of == reports[form_id].as_of

@@ -80,8 +80,18 @@ def open_tables(disclosure, inputs, record: dict) -> dict[str, pd.DataFrame]:
         "territories": territories,
         "school_profiles": schools,
         "footnotes": footnotes(inputs.indicators),
+        "isced_mapping": isced_mapping(inputs.isced_mapping),
         "release": pd.DataFrame([_flat(record)]),
     }
+
+
+def isced_mapping(mapping: pd.DataFrame | None) -> pd.DataFrame:
+    """Level and grade codes of the observations with their ISCED 2011 level, sorted."""
+    if mapping is None:
+        return pd.DataFrame(columns=["level", "grade", "isced_level", "isced_programme"])
+    order = mapping.assign(grade_order=pd.to_numeric(mapping["grade"], errors="coerce"))
+    order = order.sort_values(["level", "grade_order", "grade"], na_position="last")
+    return order.drop(columns="grade_order").reset_index(drop=True)
 
 
 REFERENCE_DATES = {
@@ -329,6 +339,13 @@ def guidance(tables: dict[str, pd.DataFrame], record: dict) -> str:
         "within their level) and learners' levels by sex, oblasts up to two breakdowns "
         "crossed, the republic every combination. School profiles give counts of persons "
         "rounded to base 5, with 1-4 suppressed.",
+        "",
+        "ISCED 2011: `isced_mapping` gives the ISCED level and programme of every level and "
+        "grade code (`_T` a level's total, `_Z` no grade breakdown). Join it to `observations` "
+        "on (level, grade) to read figures by ISCED level: counts add up across the national "
+        "levels of one ISCED level (ISCED 3 = secondary + vocational + college); for ratios, add "
+        "up numerators and denominators. It holds no counts: nothing in it needed disclosure "
+        "control. Its sources: the seed `isced_levels` in the data dictionary.",
         "",
         "## This release",
         "",

@@ -54,6 +54,8 @@ class Inputs:
     restricted: dict[str, pd.DataFrame]
     loads: pd.DataFrame  # the loads staging reads (meta.current_loads joined to meta.loads)
     blocking: pd.DataFrame  # rule, records: blocking issues of the latest load
+    # ISCED level of every level and grade code: a classifier, published as it is.
+    isced_mapping: pd.DataFrame | None = None
 
 
 @dataclass
@@ -180,6 +182,7 @@ def read_inputs(settings: Settings) -> Inputs:
             "on loads.load_id = current_loads.load_id order by current_loads.load_sequence",
         ),
         blocking=blocking,
+        isced_mapping=frame(settings, "select * from marts_open.isced_mapping"),
     )
 
 

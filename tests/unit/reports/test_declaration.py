@@ -18,7 +18,7 @@ from reports.declaration import (
 )
 from reports.metrics import METRICS, dims_of
 
-FORMS = ("1-proftech", "2-nk", "3-nk", "77", "85-k", "osh-1")
+FORMS = ("1-proftech", "2-nk", "3-nk", "77", "85-k", "osh-1", "uis")
 DIMS = {name: dims_of(name) for name in METRICS}
 
 
@@ -26,7 +26,7 @@ def raw(form_id: str) -> dict:
     return yaml.safe_load((FORMS_DIR / f"{form_id}.yml").read_text(encoding="utf-8"))
 
 
-def test_the_six_forms_are_declared():
+def test_the_six_state_forms_and_the_uis_tables_are_declared():
     assert tuple(form_ids()) == FORMS
 
 
