@@ -21,9 +21,6 @@
     'repetition_rate': 'repeated',
     'dropout_rate': 'dropped_out',
 } %}
-{# Ratios on the statistics committee's population estimates (int_population_years). #}
-{% set on_population = ['ger', 'ner', 'aner', 'preschool_coverage_pct', 'out_of_school_rate',
-                        'gross_intake_last_grade', 'gpi_ger'] %}
 {% set reconstructed_flows = {
     'promotion_rate_reconstructed': 'promoted',
     'repetition_rate_reconstructed': 'repeated',
@@ -36,6 +33,16 @@ with indicators as (
 
 population_years as (
     select * from {{ ref('int_population_years') }}
+),
+
+on_population as (
+    -- The ratios on the statistics committee's population estimates.
+    select ratios.indicator_id
+    from (
+        values
+        ('ger'), ('ner'), ('aner'), ('gpi_ger'), ('preschool_coverage_pct'),
+        ('out_of_school_rate'), ('gross_intake_last_grade')
+    ) as ratios (indicator_id)
 ),
 
 cubes as (
@@ -507,17 +514,15 @@ valued as (
             end as numeric(18, 4)
         ) as value,
         indicators.unit,
-        case
-            when all_rows.indicator_id in ('{{ on_population | join("', '") }}')
-                then population_years.population_year
-        end as population_year,
-        case
-            when all_rows.indicator_id in ('{{ on_population | join("', '") }}')
-                then population_years.population_year_wanted
-        end as population_year_wanted
+        population_years.population_year,
+        population_years.population_year_wanted
     from all_rows
     inner join indicators on all_rows.indicator_id = indicators.indicator_id
-    left join population_years on all_rows.academic_year = population_years.academic_year
+    left join on_population on all_rows.indicator_id = on_population.indicator_id
+    left join population_years
+        on
+            on_population.indicator_id is not null
+            and all_rows.academic_year = population_years.academic_year
 ),
 
 final as (
