@@ -24,6 +24,7 @@ import pytest
 
 from emis.settings import load_settings
 from ingestion.load import ingest
+from reports.report import build_report
 from tests.integration.handmade import write_export
 from tests.postgres import create_database
 from warehouse.dbt_runner import run_dbt
@@ -234,12 +235,25 @@ def read_observations(settings) -> pd.DataFrame:
 @pytest.fixture(
     scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def observations(request, tmp_path_factory) -> pd.DataFrame:
+def built(request, tmp_path_factory):
+    """The settings of a warehouse holding the hand-made export, built."""
     home = tmp_path_factory.mktemp(f"handmade-{request.param}")
     if request.param == "postgres":
-        dsn = create_database(request.getfixturevalue("pg_server"), "emis_handmade")
-        return read_observations(build(home, dsn))
-    return read_observations(build(home))
+        return build(home, create_database(request.getfixturevalue("pg_server"), "emis_handmade"))
+    return build(home)
+
+
+@pytest.fixture(scope="module")
+def observations(built) -> pd.DataFrame:
+    return read_observations(built)
+
+
+def query(settings, sql: str) -> list[tuple]:
+    if settings.is_postgres:
+        with psycopg.connect(settings.warehouse) as conn:
+            return conn.execute(sql).fetchall()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
 
 
 def figure(observations, indicator, year=YEAR, territory="KG", on=None, **codes) -> float:
@@ -364,6 +378,20 @@ def test_teachers_count_once_and_always(observations):
         ("trained_teachers_pct", ()): 100 * 3 / 5,  # T1 T2 T5
         ("qualified_teachers_pct", ()): 100 * 4 / 5,  # all but T3
     })  # fmt: skip
+
+
+def test_school_profiles_and_the_state_form_count_teachers_alike(built):
+    profiles = query(
+        built,
+        "select organization_id, sum(value) from marts_open.school_profiles "
+        "where measure = 'teachers' and academic_year = '2025-2026' group by organization_id",
+    )
+    assert {org: int(count) for org, count in profiles} == {"S1": 2, "S2": 2, "K1": 1}
+    # ОШ-1 section 6 (general schools, the republic, on the census date): T1 T2 T3 T7; women
+    # T2 T3; trained T1 T2; the teaching rates of S1 and S2, 2.0 each.
+    osh1 = build_report(built, "osh-1", as_of=dt.date(2025, 9, 15))
+    found = {column: osh1.values["6", "01", column] for column in ("1", "2", "3", "4")}
+    assert found == {"1": 4, "2": 2, "3": 2, "4": 4.0}
 
 
 # --- classes and shifts ---------------------------------------------------------------------------
