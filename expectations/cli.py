@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         )
     total = sum(o.issues for o in result.outcomes)
     print(f"{total:,} issues written to quality.dq_issues")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
     if planted is not None:
         issues = [
             (o.rule.register, record_id, o.rule.rule_id)

@@ -553,5 +553,13 @@ def observations_sql(ctx: CheckContext) -> str:
     """
 
 
-# Columns of marts_open.observations that are measures, not part of its key.
-OBSERVATION_MEASURES = ("numerator", "denominator", "value", "unit")
+# Columns of marts_open.observations that are measures or notes, not part of its key.
+OBSERVATION_MEASURES = (
+    "numerator",
+    "denominator",
+    "value",
+    "unit",
+    "symbol",
+    "footnote",
+    "population_year",
+)

@@ -46,6 +46,7 @@ class CheckRun:
     context: CheckContext
     detected_at: dt.datetime
     outcomes: list[RuleOutcome]
+    warnings: list[str] = field(default_factory=list)  # not about records: said, not stored
 
     @property
     def blocking(self) -> list[RuleOutcome]:

@@ -145,7 +145,7 @@ METRICS = {
         Metric("classes", "learners", "classes",
                "classes and groups with at least one learner enrolled on the date"),
         Metric("teachers", "teachers", "teachers",
-               "persons in a teaching post on the date, at their primary job"),
+               "persons in a teaching post on the date, once each (docs/warehouse.md)"),
         Metric("teachers_fte", "teachers", "fte", "rates of teaching posts on the date"),
         Metric("staff", "staff", "staff", "employees on the date, once each, by main post"),
         Metric("staff_fte", "staff", "fte", "rates of all posts on the date"),

@@ -26,6 +26,9 @@ st.markdown(t("methodology.suppression_rule"))
 st.subheader(t("methodology.reference_dates"))
 st.markdown(t("methodology.reference_dates_text"))
 
+st.subheader(t("methodology.counting"))
+st.markdown(t("methodology.counting_text"))
+
 st.subheader(t("methodology.definitions"))
 for row in indicators.itertuples():
     with st.expander(views.indicator_label(indicators, row.indicator_id, language)):

@@ -181,6 +181,26 @@ def active_assignments(export, day: dt.date, sector: str) -> pd.DataFrame:
     return posts.merge(staff[columns], on="staff_id")
 
 
+def placed_posts(export, day: dt.date) -> set[str]:
+    """Each teacher's one counted teaching post on ``day``, among operating organizations of
+    any sector: the primary one, else the largest rate, then the earliest start, then the id."""
+    posts = export.sql("select * from loaded_staff_assignments")
+    start = pd.to_datetime(posts["start_date"]).dt.date
+    end = pd.to_datetime(posts["end_date"]).dt.date
+    posts = posts[(start <= day) & (end.isna() | (end > day))]
+    operating = organizations(export, day)
+    posts = posts[posts["org_id"].isin(operating.loc[operating["operating"], "org_id"])]
+    teaching = seed("staff_positions").query("is_teacher")["position"]
+    posts = posts[posts["position"].isin(teaching)].assign(
+        not_primary=posts["is_primary_job"] != "true", rate=posts["rate"].astype(float)
+    )
+    posts = posts.sort_values(
+        ["staff_id", "not_primary", "rate", "start_date", "assignment_id"],
+        ascending=[True, True, False, True, True],
+    )
+    return set(posts.groupby("staff_id").head(1)["assignment_id"])
+
+
 def assert_cells(report, expected: dict) -> None:
     found = {key: report.values[key] for key in expected}
     wrong = {key: (found[key], value) for key, value in expected.items() if found[key] != value}
@@ -312,8 +332,11 @@ def test_osh1_schools_teachers_and_buildings(reports, tiny_export):
 
     posts = active_assignments(tiny_export, CENSUS, "school")
     teaching = posts[posts["is_teacher"]]
+    teaching = teaching.assign(
+        placed=teaching["assignment_id"].isin(placed_posts(tiny_export, CENSUS))
+    )
     per_head = teaching.groupby(["staff_id", "org_id"], as_index=False).agg(
-        head=("is_primary", "max"), fte=("rate", "sum"), sex=("sex", "first"),
+        head=("placed", "max"), fte=("rate", "sum"), sex=("sex", "first"),
         education=("education_level", "first"), category=("qualification_category", "first"),
         trained=("has_pedagogical_training", "first"), experience=("experience", "first"),
         birth_date=("birth_date", "first"),

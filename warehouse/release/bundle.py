@@ -79,7 +79,9 @@ def open_tables(disclosure, inputs, record: dict) -> dict[str, pd.DataFrame]:
         "indicators": indicators.sort_values("indicator_id").reset_index(drop=True),
         "territories": territories,
         "school_profiles": schools,
-        "footnotes": footnotes(inputs.indicators),
+        "footnotes": pd.concat(
+            [footnotes(inputs.indicators), population_footnotes(observations)], ignore_index=True
+        ),
         "isced_mapping": isced_mapping(inputs.isced_mapping),
         "release": pd.DataFrame([_flat(record)]),
     }
@@ -104,6 +106,7 @@ REFERENCE_DATES = {
     "month": ("each month of the school year", "каждый месяц учебного года",
               "окуу жылынын ар бир айы"),
     "term_end": ("the end of each quarter", "конец каждой четверти", "ар бир чейректин аягы"),
+    "year_end": ("the end of the school year", "конец учебного года", "окуу жылынын аягы"),
 }  # fmt: skip
 SOURCE_WORDS = ("Source", "Источник", "Булагы")
 DATE_WORDS = ("Reference date", "Дата отсчёта", "Эсептөө күнү")
@@ -123,6 +126,64 @@ def footnotes(indicators: pd.DataFrame) -> pd.DataFrame:
             note[f"note_{language}"] = text
         rows.append(note)
     return pd.DataFrame(rows)
+
+
+POPULATION_WORDS = (
+    ("{year}: population estimates of 1 January {used} (those of 1 January {wanted} were not "
+     "loaded when the figures were made; they are revised when they are).",
+     "{year}: оценки численности населения на 1 января {used} г. (оценки на 1 января {wanted} г. "
+     "не были загружены; показатели будут пересчитаны после их загрузки).",
+     "{year}: калктын 1-январь {used}-ж. карата баалоосу (1-январь {wanted}-ж. карата баалоо "
+     "жүктөлө элек; жүктөлгөндө көрсөткүчтөр кайра эсептелет)."),
+    ("{year}: not available, no population estimates are loaded for 1 January {wanted} or an "
+     "earlier year.",
+     "{year}: нет данных, оценки численности населения на 1 января {wanted} г. или ранее не "
+     "загружены.",
+     "{year}: маалымат жок, калктын 1-январь {wanted}-ж. же андан мурунку баалоосу жүктөлгөн "
+     "эмес."),
+)  # fmt: skip
+
+
+def population_years(observations: pd.DataFrame) -> pd.DataFrame:
+    """academic_year, wanted, used: the population estimates the ratios on population use
+    (``used`` empty when none is loaded); the definition asks for 1 January of the school
+    year's second calendar year."""
+    if "population_year" not in observations:
+        return pd.DataFrame(columns=["academic_year", "wanted", "used"])
+    on_population = observations[observations["indicator_id"].isin(ON_POPULATION)]
+    years = on_population.groupby("academic_year", as_index=False)["population_year"].max()
+    years["wanted"] = years["academic_year"].str[:4].astype(int) + 1
+    return years.rename(columns={"population_year": "used"})[["academic_year", "wanted", "used"]]
+
+
+ON_POPULATION = ("ger", "ner", "aner", "preschool_coverage_pct", "out_of_school_rate",
+                 "gross_intake_last_grade", "gpi_ger")  # fmt: skip
+
+
+def _population_line(year) -> str:
+    if pd.isna(year.used):
+        return f"- {year.academic_year}: none loaded (asked for 1 January {year.wanted})"
+    stand_in = f" (standing in for {year.wanted})" if int(year.used) < year.wanted else ""
+    return f"- {year.academic_year}: estimates of 1 January {int(year.used)}{stand_in}"
+
+
+def population_footnotes(observations: pd.DataFrame) -> pd.DataFrame:
+    """A note in three languages for each ratio on population and academic year whose
+    estimates are not those the definition asks for (an earlier year's, or none)."""
+    rows = []
+    for year in population_years(observations).itertuples():
+        if pd.notna(year.used) and int(year.used) >= year.wanted:
+            continue
+        words = POPULATION_WORDS[0] if pd.notna(year.used) else POPULATION_WORDS[1]
+        used = int(year.used) if pd.notna(year.used) else None
+        for indicator_id in sorted(ON_POPULATION):
+            note = {"indicator_id": indicator_id}
+            for language, text in zip(("en", "ru", "ky"), words, strict=True):
+                note[f"note_{language}"] = text.format(
+                    year=year.academic_year, used=used, wanted=year.wanted
+                )
+            rows.append(note)
+    return pd.DataFrame(rows, columns=["indicator_id", "note_en", "note_ru", "note_ky"])
 
 
 def write_restricted(
@@ -346,6 +407,16 @@ def guidance(tables: dict[str, pd.DataFrame], record: dict) -> str:
         "levels of one ISCED level (ISCED 3 = secondary + vocational + college); for ratios, add "
         "up numerators and denominators. It holds no counts: nothing in it needed disclosure "
         "control. Its sources: the seed `isced_levels` in the data dictionary.",
+        "",
+        "## Population estimates",
+        "",
+        "Enrolment ratios, gender parity, preschool coverage, the out-of-school rate and the "
+        "gross intake to the last grade divide by the statistics committee's population "
+        "estimates of 1 January of the school year's second calendar year; while those are "
+        "not loaded, the latest earlier year's stand in (column `population_year`, and a "
+        "footnote), and the next release revises the figures (see `changelog.csv`).",
+        "",
+        *map(_population_line, population_years(tables["observations"]).itertuples()),
         "",
         "## This release",
         "",

@@ -98,6 +98,8 @@ def run_pipeline(args: argparse.Namespace) -> int:
     issues = sum(len(outcome.failing) for outcome in checked.outcomes)
     blocking = sum(len(outcome.failing) for outcome in checked.blocking)
     _say(f"    {issues:,} issues, {blocking:,} of them blocking")
+    for warning in checked.warnings:
+        _say(f"    warning: {warning}")
     _say("4/4 publish")
     release = publish(settings, args.accept_blocking, progress=_say)
     _print_release(release)

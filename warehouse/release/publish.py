@@ -467,9 +467,12 @@ def with_symbols(
         indicators.loc[indicators["is_residual"].astype(bool), "indicator_id"]
     )
     reconstructed = frame["indicator_id"].isin(rules.RECONSTRUCTED)
+    # The warehouse says why a value is empty (x: no population estimates; z: no denominator).
+    stated = frame["symbol"] if "symbol" in frame else pd.Series(None, index=frame.index)
     symbol = np.select(
         [
             hidden,
+            value.isna() & stated.notna(),
             value.isna() & (pd.to_numeric(frame["denominator"], errors="coerce") == 0),
             value.isna(),
             (reconstructed | residual)
@@ -478,7 +481,7 @@ def with_symbols(
             & frame["geographic_level"].ne("national"),
             (value != 0) & (value.abs() < 0.5 * 10.0 ** (-precision)),
         ],
-        ["c", "z", "x", "u", "low"],
+        ["c", stated.fillna("").to_numpy(dtype=object), "z", "x", "u", "low"],
         default="",
     )
     frame["symbol"] = pd.Series(symbol, index=frame.index).replace("", None)

@@ -84,6 +84,8 @@ PROTECTION: dict[str, Protection] = {
     "dropout_rate_reconstructed": Protection(sensitive=True, signed=True),
     "learners_with_disabilities": Protection(sensitive=True),
     "failing_marks_pct": Protection(sensitive=True),
+    "pupils_failing_year_pct": Protection(sensitive=True),
+    "failing_year_subject_pct": Protection(sensitive=True),
     # The adjusted GPI is computed from GERs, not counted: it follows the GER's numerators.
     "gpi_ger": Protection(numerator=False, denominator=False),
 }

@@ -1,6 +1,9 @@
 -- Grain: one row per academic year x organization x teacher holding a teaching post there on
--- the census date. Headcount counts a teacher once, at the organization of their primary
--- job; FTE sums the rates of all their teaching posts (a second job adds FTE, not a head).
+-- the census date. A person holding any current teaching post counts once as a teacher
+-- (is_headcount = 1 on exactly one row per year), at their primary teaching post, or, when
+-- none of their teaching posts is primary (a director who also teaches), at the teaching post
+-- with the largest rate (macro teacher_placement_order). FTE sums the rates of the teaching
+-- posts at each organization; administrative posts add neither a head nor FTE.
 with assignments as (
     select * from {{ ref('stg_emis__staff_assignments') }}
 ),
@@ -20,10 +23,14 @@ organizations as (
 teaching_posts as (
     select
         organizations.academic_year,
+        assignments.assignment_id,
         assignments.staff_id,
         assignments.organization_id,
-        assignments.is_primary_job,
-        assignments.fte_rate
+        assignments.fte_rate,
+        row_number() over (
+            partition by organizations.academic_year, assignments.staff_id
+            order by {{ teacher_placement_order('assignments') }}
+        ) as placement_rank
     from assignments
     inner join staff_positions on assignments.position = staff_positions.position
     inner join organizations on assignments.organization_id = organizations.organization_id
@@ -38,7 +45,7 @@ per_organization as (
         academic_year,
         staff_id,
         organization_id,
-        max(case when is_primary_job then 1 else 0 end) as is_headcount,
+        max(case when placement_rank = 1 then 1 else 0 end) as is_headcount,
         sum(fte_rate) as fte
     from teaching_posts
     group by academic_year, staff_id, organization_id

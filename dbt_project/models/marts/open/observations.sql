@@ -31,6 +31,20 @@ with indicators as (
     select * from {{ ref('indicators') }}
 ),
 
+population_years as (
+    select * from {{ ref('int_population_years') }}
+),
+
+on_population as (
+    -- The ratios on the statistics committee's population estimates.
+    select ratios.indicator_id
+    from (
+        values
+        ('ger'), ('ner'), ('aner'), ('gpi_ger'), ('preschool_coverage_pct'),
+        ('out_of_school_rate'), ('gross_intake_last_grade')
+    ) as ratios (indicator_id)
+),
+
 cubes as (
     {{ observation_cube(
         'organizations',
@@ -294,6 +308,35 @@ cubes as (
     union all
 
     {{ observation_cube(
+        'pupils_failing_year_pct',
+        parts=[{
+            'relation': ref('int_pupils_failing_the_year'),
+            'where': 'is_first_subject = 1',
+            'reference_date': 'year_end_date',
+            'numerator': 'fails_the_year', 'denominator': '1',
+            'dimensions': {'level': 'level', 'grade': 'grade', 'sex': 'sex',
+                           'locality': 'locality'},
+        }],
+        breakdowns=[['level', 'grade', 'sex'], ['level', 'sex', 'locality']],
+    ) }}
+
+    union all
+
+    {{ observation_cube(
+        'failing_year_subject_pct',
+        parts=[{
+            'relation': ref('int_pupils_failing_the_year'),
+            'reference_date': 'year_end_date',
+            'numerator': 'is_failing', 'denominator': '1',
+            'dimensions': {'subject': 'subject', 'level': 'level', 'grade': 'grade',
+                           'sex': 'sex'},
+        }],
+        breakdowns=[['subject', 'level', 'grade', 'sex']],
+    ) }}
+
+    union all
+
+    {{ observation_cube(
         'out_of_school_rate',
         parts=[
             {
@@ -441,7 +484,7 @@ all_rows as (
     select * from gpi
 ),
 
-final as (
+valued as (
     select
         all_rows.indicator_id,
         all_rows.academic_year,
@@ -470,9 +513,60 @@ final as (
                 else all_rows.numerator
             end as numeric(18, 4)
         ) as value,
-        indicators.unit
+        indicators.unit,
+        population_years.population_year,
+        population_years.population_year_wanted
     from all_rows
     inner join indicators on all_rows.indicator_id = indicators.indicator_id
+    left join on_population on all_rows.indicator_id = on_population.indicator_id
+    left join population_years
+        on
+            on_population.indicator_id is not null
+            and all_rows.academic_year = population_years.academic_year
+),
+
+final as (
+    -- An empty value always says why: x (not available: no population estimates loaded for
+    -- the year or before it) or z (not applicable: a rate on nobody).
+    select
+        valued.indicator_id,
+        valued.academic_year,
+        valued.reference_date,
+        valued.geographic_level,
+        valued.territory_code,
+        valued.sex,
+        valued.level,
+        valued.grade,
+        valued.locality,
+        valued.ownership,
+        valued.language,
+        valued.org_type,
+        valued.disability,
+        valued.setting,
+        valued.subject,
+        valued.numerator,
+        valued.denominator,
+        valued.value,
+        valued.unit,
+        case
+            when valued.value is not null then cast(null as varchar)
+            when valued.population_year_wanted is not null and valued.population_year is null
+                then 'x'
+            else 'z'
+        end as symbol,
+        case
+            when valued.population_year is null and valued.population_year_wanted is not null
+                then
+                    'No population estimates are loaded for 1 January '
+                    || cast(valued.population_year_wanted as varchar) || ' or an earlier year.'
+            when valued.population_year < valued.population_year_wanted
+                then
+                    'Population: estimates of 1 January '
+                    || cast(valued.population_year as varchar) || ' (those of 1 January '
+                    || cast(valued.population_year_wanted as varchar) || ' are not loaded yet).'
+        end as footnote,
+        cast(valued.population_year as integer) as population_year
+    from valued
 )
 
 select * from final
