@@ -33,7 +33,7 @@ import pandas as pd
 from emis import __version__
 from emis.errors import UserError
 from emis.settings import Settings
-from warehouse.release import bundle, rules
+from warehouse.release import bundle, profiles, rules
 from warehouse.release.cells import build_cells, sort_observations, territory_parents
 
 CURRENT = "current"
@@ -241,7 +241,7 @@ def control(
     started = time.perf_counter()
     blocks = control_blocks(
         observations[~kept].reset_index(drop=True), inputs.indicators, districts,
-        previous.observations if previous else None, workers,
+        previous.observations if previous else None, workers, inputs.school_profiles,
     )  # fmt: skip
     rows_of_changed = np.flatnonzero(~kept)
     for positions, result in blocks:
@@ -267,7 +267,7 @@ def control(
     failing = pd.concat([result.failing for result in results]) if results else None
     return Disclosure(
         with_symbols(observations, hidden_rows, inputs.indicators),
-        round_school_profiles(inputs.school_profiles),
+        profiles.rounded(inputs.school_profiles),
         summary,
         passed,
         failing,
@@ -314,6 +314,7 @@ def control_blocks(
     districts: dict[str, str],
     published_before: pd.DataFrame | None,
     workers: int | None = None,
+    school_profiles: pd.DataFrame | None = None,
 ) -> list[tuple[np.ndarray, BlockControl]]:
     """Each block of ``observations`` controlled alone: (its rows' positions, its control),
     largest block first, on ``workers`` processes."""
@@ -325,7 +326,10 @@ def control_blocks(
     tasks = []
     for positions in order:
         block = observations.iloc[positions].reset_index(drop=True)
-        tasks.append((block, indicators, districts, _same_block(published_before, block)))
+        tasks.append(
+            (block, indicators, districts, _same_block(published_before, block),
+             _same_block(school_profiles, block))
+        )  # fmt: skip
     if workers == 1:
         return [(rows, control_block(*task)) for rows, task in zip(order, tasks, strict=True)]
     import multiprocessing
@@ -352,11 +356,17 @@ def control_block(
     indicators: pd.DataFrame,
     districts: dict[str, str],
     published_before: pd.DataFrame | None,
+    school_profiles: pd.DataFrame | None = None,
 ) -> BlockControl:
-    """Primary, secondary and repaired suppression of one block, audited."""
+    """Primary, secondary and repaired suppression of one block, audited (the school
+    profiles' rounded counts bound the cells they add up to)."""
     from warehouse.release import suppression
 
-    cells = build_cells(block, indicators, territory_parents(block["territory_code"], districts))
+    parents = territory_parents(block["territory_code"], districts)
+    bounds = None
+    if school_profiles is not None and len(school_profiles):
+        bounds = profiles.bounds(school_profiles, block)
+    cells = build_cells(block, indicators, parents, bounds)
     result = suppression.control(block, cells, _public(cells, block, published_before))
     failing = result.audit.failing.assign(
         academic_year=block["academic_year"].iloc[0], reference_date=block["reference_date"].iloc[0]
@@ -448,7 +458,7 @@ def _public(cells, observations, previous) -> np.ndarray | None:
 def _hidden_rows(cells, suppressed: np.ndarray, rows: int) -> np.ndarray:
     """Rows of the observations with a suppressed part."""
     hidden = np.zeros(rows, dtype=bool)
-    parts = cells.cells
+    parts = cells.cells[cells.cells["row"] < rows]
     hidden[parts["row"].to_numpy()[suppressed[parts["quantity"].to_numpy()]]] = True
     return hidden
 
@@ -482,23 +492,6 @@ def with_symbols(
     blank = frame["symbol"].notna()
     frame.loc[blank, "value"] = None
     frame.loc[frame["symbol"].eq("c"), ["numerator", "denominator"]] = None
-    return frame
-
-
-SCHOOL_PERSON_MEASURES = ("learners", "teachers")
-
-
-def round_school_profiles(profiles: pd.DataFrame, base: int = rules.K) -> pd.DataFrame:
-    """Schools' counts of persons: 1..K-1 suppressed (``c``), the rest rounded to base 5, so
-    no small number is exact and none can be recovered by subtracting schools from their
-    district; facilities (1/0, a building, not persons) are published as they are."""
-    frame = profiles.copy()
-    persons = frame["measure"].isin(SCHOOL_PERSON_MEASURES)
-    value = frame["value"].astype("float64")
-    small = persons & (value > 0) & (value < base)
-    rounded = (np.floor(value / base + 0.5) * base).where(persons, value)
-    frame["value"] = rounded.where(~small).astype("Int64")
-    frame["symbol"] = np.where(small, "c", None)
     return frame
 
 
