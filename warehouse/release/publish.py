@@ -33,8 +33,15 @@ import pandas as pd
 from emis import __version__
 from emis.errors import UserError
 from emis.settings import Settings
+from warehouse.read import BREAKDOWNS
 from warehouse.release import bundle, profiles, rules
-from warehouse.release.cells import build_cells, sort_observations, territory_parents
+from warehouse.release.cells import (
+    NOT_APPLICABLE,
+    TOTAL,
+    build_cells,
+    sort_observations,
+    territory_parents,
+)
 
 CURRENT = "current"
 
@@ -229,9 +236,12 @@ def control(
     school profiles."""
     from warehouse.release import suppression
 
-    # Only the detail the open bundle publishes at each territory level (rules.MAX_CROSSED).
-    published = inputs.observations[suppression.published_detail(inputs.observations)]
-    observations = sort_observations(published)
+    # Only the detail the open bundle publishes at each territory level (rules.MAX_CROSSED),
+    # less the tables mostly of 1-4 persons (published coarser: rules.COARSEN_SHARE).
+    crossed = suppression.max_crossed(inputs.observations)
+    coarse = suppression.coarse_enough(inputs.observations)
+    detail, coarsened = crossed & coarse, int((crossed & ~coarse).sum())
+    observations = sort_observations(inputs.observations[detail])
     record = previous.disclosure if previous is not None else None
     kept = unchanged_blocks(observations, record)
     hidden_rows, primary_rows = kept_suppression(observations, kept, record)
@@ -248,11 +258,17 @@ def control(
         hidden_rows[rows_of_changed[positions]] = result.hidden
         primary_rows[rows_of_changed[positions]] = result.primary
     results = [result for _, result in blocks]
+    republic_totals = (observations["territory_code"].eq("KG") & observations[
+        list(BREAKDOWNS)].isin([TOTAL, NOT_APPLICABLE]).all(axis=1)).to_numpy()  # fmt: skip
     summary = {
         "observations": len(observations),
         "suppressed_primary": int(primary_rows.sum()),
         "suppressed_secondary": int((hidden_rows & ~primary_rows).sum()),
+        "suppressed_share": round(float(hidden_rows.mean()), 4) if len(hidden_rows) else 0.0,
+        "republic_totals_suppressed": int((hidden_rows & republic_totals).sum()),
+        "tables_coarsened_rows": coarsened,
         "repairs": sum(result.repairs for result in results),
+        "published_back": sum(result.published_back for result in results),
         "audit": combined_audit(results)
         | {"control_seconds": round(time.perf_counter() - started, 2)},
         "method": disclosure_method(),
@@ -306,6 +322,7 @@ class BlockControl:
     audit_seconds: float  # every audit round
     linear_programs: int
     repairs: int
+    published_back: int = 0  # secondary cells published again after the audit passed
 
 
 def control_blocks(
@@ -380,6 +397,7 @@ def control_block(
         result.audit_seconds,
         result.linear_programs,
         result.repairs,
+        result.published_back,
     )
 
 
@@ -388,7 +406,8 @@ def combined_audit(results: list[BlockControl]) -> dict:
     and seconds (work, not wall time: blocks may run side by side)."""
     summaries = [result.audit for result in results]
     widths = [s["min_width"] for s in summaries if s.get("min_width") is not None]
-    added = ("suppressed_quantities", "failing", "pinned", "solved_exactly", "components")
+    added = ("suppressed_quantities", "primary_quantities", "failing", "pinned",
+             "secondary_recovered", "solved_exactly", "components")  # fmt: skip
     return {name: sum(s.get(name, 0) for s in summaries) for name in added} | {
         "min_width": min(widths) if widths else None,
         "largest_component": max((s.get("largest_component", 0) for s in summaries), default=0),

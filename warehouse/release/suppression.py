@@ -53,7 +53,7 @@ def published_detail(observations: pd.DataFrame, k: int = rules.K) -> pd.Series:
     """Rows the open bundle publishes at all, as a boolean mask: the detail each territory
     level publishes (``rules.MAX_CROSSED``), less the tables too fine to publish
     (``coarse_enough``)."""
-    return _crossed(observations) & coarse_enough(observations, k)
+    return max_crossed(observations) & coarse_enough(observations, k)
 
 
 def small_rows(observations: pd.DataFrame, k: int = rules.K) -> np.ndarray:
@@ -90,7 +90,8 @@ def coarse_enough(observations: pd.DataFrame, k: int = rules.K) -> pd.Series:
     return ~(too_fine & (mask != 0))
 
 
-def _crossed(observations: pd.DataFrame) -> pd.Series:
+def max_crossed(observations: pd.DataFrame) -> pd.Series:
+    """Rows within the detail each territory level publishes (``rules.MAX_CROSSED``)."""
     specific = ~observations[list(BREAKDOWNS)].isin([TOTAL, NOT_APPLICABLE])
     crossed = specific.sum(axis=1) - specific["grade"].astype(int)  # a grade goes with its level
     limit = observations["geographic_level"].map(
