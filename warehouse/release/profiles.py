@@ -47,24 +47,23 @@ def interval(published: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def bounds(profiles: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
     """Bounds from the published profiles of ``profiles`` (true values) on the cells of
-    ``observations`` (one block): per district, the sum of its schools' intervals and the true
-    sum, for learners by level, grade and sex and teachers by sex (``cells.build_cells``'s
-    ``bounds``)."""
-    year = observations["academic_year"].iloc[0]
-    date = observations["reference_date"].iloc[0]
-    persons = profiles[
-        profiles["measure"].isin(PERSON_MEASURES)
-        & profiles["academic_year"].eq(year)
-        & (pd.to_datetime(profiles["reference_date"]) == pd.Timestamp(date))
-    ].reset_index(drop=True)
+    ``observations``: per district, year and reference date, the sum of its schools' intervals
+    and the true sum, for learners by level, grade and sex and teachers by sex
+    (``cells.build_cells``'s ``bounds``)."""
+    blocks = observations[["academic_year", "reference_date"]].drop_duplicates()
+    blocks = blocks.assign(date=pd.to_datetime(blocks["reference_date"]))
+    persons = profiles[profiles["measure"].isin(PERSON_MEASURES)]
+    persons = persons.assign(date=pd.to_datetime(persons["reference_date"])).drop(
+        columns="reference_date"
+    )
+    persons = persons.merge(blocks, on=["academic_year", "date"]).reset_index(drop=True)
     if persons.empty:
         return pd.DataFrame()
     low, high = interval(rounded(persons))
     frame = persons.assign(low=low, high=high, numerator=persons["value"].astype("float64"))
-    key = ["district_code", "measure", "level", "grade", "sex"]
+    key = ["academic_year", "reference_date", "district_code", "measure", "level", "grade", "sex"]
     sums = frame.groupby(key, as_index=False)[["numerator", "low", "high"]].sum()
     sums = sums.rename(columns={"district_code": "territory_code", "measure": "indicator_id"})
-    sums["academic_year"], sums["reference_date"] = year, date
     sums["geographic_level"] = "district"
     # Each series' dimensions: _T where it has the breakdown, _Z where it has not.
     series = observations[observations["indicator_id"].isin(PERSON_MEASURES)]

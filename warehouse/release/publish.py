@@ -406,7 +406,7 @@ def combined_audit(results: list[BlockControl]) -> dict:
     and seconds (work, not wall time: blocks may run side by side)."""
     summaries = [result.audit for result in results]
     widths = [s["min_width"] for s in summaries if s.get("min_width") is not None]
-    added = ("suppressed_quantities", "primary_quantities", "failing", "pinned",
+    added = ("suppressed_quantities", "primary_quantities", "failing", "pinned", "already_public",
              "secondary_recovered", "solved_exactly", "components")  # fmt: skip
     return {name: sum(s.get(name, 0) for s in summaries) for name in added} | {
         "min_width": min(widths) if widths else None,

@@ -288,3 +288,12 @@ def test_random_small_cubes_published_and_reattacked_give_every_primary_cell_wid
     assert hidden_rows[small].all()
     for row in np.flatnonzero(small):
         assert own_attack(observations, hidden_rows, row) >= rules.K
+
+
+def test_a_primary_cell_the_previous_release_published_is_reported_not_refused():
+    observations, cells = prepared(cube("learners", SEX_LEVEL, ["sex", "level"]))
+    first = primary(observations, cells)
+    public = first.copy()  # published before under another method, with the same amount
+    result = control(observations, cells, public)
+    assert result.audit.passed
+    assert result.audit.summary()["already_public"] == int(first.sum()) > 0
