@@ -215,7 +215,7 @@ def disclosure_method() -> str:
     from warehouse.release import audit, cells, patterns, suppression
 
     digest = hashlib.sha256()
-    for module in (rules, cells, patterns, suppression, audit):
+    for module in (rules, cells, profiles, patterns, suppression, audit):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
