@@ -217,6 +217,7 @@ class _Problem:
     upper: np.ndarray
     cap: float
     integer: np.ndarray  # per variable: a count, whose interval is rounded inwards
+    virtual: np.ndarray  # per variable: published nowhere, so no interval of its own is needed
 
 
 def _problem(cells: Cells, unknown: np.ndarray, amount: np.ndarray) -> _Problem:
@@ -259,7 +260,10 @@ def _problem(cells: Cells, unknown: np.ndarray, amount: np.ndarray) -> _Problem:
         shape=(len(pairs), len(variables)),
     ).tocsr()
     integer = _column(cells, "integer", False).astype(bool)[variables]
-    return _Problem(variables, equalities, rhs, touched, inequalities, lower, upper, cap, integer)
+    virtual = _column(cells, "virtual", False).astype(bool)[variables]
+    return _Problem(
+        variables, equalities, rhs, touched, inequalities, lower, upper, cap, integer, virtual
+    )
 
 
 def _components(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -324,7 +328,8 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
     if known is not None:
         quantities = problem.variables[members]
         low, high = np.fmin(low, known[0][quantities]), np.fmax(high, known[1][quantities])
-    solved_exactly = np.zeros(len(members), dtype=bool)
+    # A virtual quantity is only a link between published ones: never a program's target.
+    solved_exactly = problem.virtual[members].copy()
     integer = problem.integer[members]
 
     def width() -> np.ndarray:
@@ -358,7 +363,7 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
     # most get a known interval K wide without a program of their own.
     rng = np.random.default_rng(len(members))
     for _ in range(SPREAD_ROUNDS):
-        open_ = width() < k - TOLERANCE
+        open_ = (width() < k - TOLERANCE) & ~problem.virtual[members]
         if open_.sum() < SPREAD_MIN:
             break
         lp = program(np.unique(owner[open_]))
