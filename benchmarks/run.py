@@ -174,6 +174,14 @@ def print_disclosure(release: Path, name: str) -> None:
         f"{audit['min_width']}; blocks controlled {disclosure['blocks_controlled']}, kept "
         f"{disclosure['blocks_kept']}; open bundle {size / 2**20:,.0f} MiB"
     )
+    share = disclosure.get("suppressed_share", (disclosure["suppressed_primary"]
+                           + disclosure["suppressed_secondary"]) / rows)  # fmt: skip
+    print(
+        f"{name}: suppressed {share:.1%} of observations (target: at most 10 % nationally, "
+        f"25 % on the demo); republic totals suppressed "
+        f"{disclosure.get('republic_totals_suppressed', '?')} (target 0); secondary cells "
+        f"recoverable {audit.get('secondary_recovered', '?')}"
+    )
 
 
 def bench_daily(args, export: Path, name: str, env: dict) -> list[Stage]:

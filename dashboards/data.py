@@ -507,7 +507,7 @@ def schools(path: str) -> pd.DataFrame:
 def school_profile(path: str, organization_id: str) -> pd.DataFrame:
     """Every published row of one school's report card (all years): public attributes, and
     ``measure`` (learners by level, grade and sex; teachers by sex; facilities 1/0) with its
-    ``value`` (persons rounded to base 5, 1-4 suppressed as ``c``) and ``symbol``."""
+    ``value`` (persons rounded to base 5, 1-9 suppressed as ``c``) and ``symbol``."""
     return query_open(
         _release(path),
         "select * from school_profiles where organization_id = ? "

@@ -572,7 +572,7 @@ def grade_label(level: str, grade: str, lang: str) -> str:
 
 def school_learners(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Learners by level and grade (rows) and sex (columns), each cell its rounded count or
-    its symbol (``c``: 1-4 learners), in ``lang``."""
+    its symbol (``c``: 1-9 learners), in ``lang``."""
     rows = profile[profile["measure"] == "learners"]
     level, grade = i18n.dimension_label("level", lang), i18n.text("school.grade_or_year", lang)
     sexes = [i18n.code_label("sex", sex, lang) for sex in SCHOOL_SEXES]

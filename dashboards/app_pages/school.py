@@ -1,7 +1,7 @@
 """School profiles: each school's public report card, from the open bundle's ``school_profiles``
 (type, ownership, locality, languages; learners by grade and sex; teachers by sex; facilities).
 
-Counts of persons are published rounded to a multiple of 5, with 1-4 suppressed (``c``) by
+Counts of persons are published rounded to a multiple of 5, with 1-9 suppressed (``c``) by
 `emis publish`; the page shows them as published, symbols included. A school is picked by
 district, then by name; both (and the year) are in the URL.
 """

@@ -10,6 +10,7 @@ import hashlib
 import uuid
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,7 +20,7 @@ from ingestion.contract import TABLES
 from ingestion.load import ingest
 from tests.postgres import create_database, drop_database
 from warehouse.dbt_runner import build
-from warehouse.release import rules
+from warehouse.release import profiles, rules
 from warehouse.release.audit import audit
 from warehouse.release.cells import build_cells, sort_observations, territory_parents
 from warehouse.release.publish import (
@@ -31,6 +32,7 @@ from warehouse.release.publish import (
     publish,
     read_inputs,
 )
+from warehouse.release.suppression import primary
 
 ACCEPT = "synthetic test export: its planted defects are known"
 PERSONAL = {column.name for table in TABLES for column in table.columns if column.personal}
@@ -216,16 +218,21 @@ def test_an_unchanged_warehouse_keeps_every_block_of_the_previous_release(releas
 
 def published_audit(record: pd.DataFrame, inputs):
     """The attacker's audit of what a release shows (its disclosure record: amounts and
-    suppression per row): a quantity is hidden where every row holding it is."""
+    suppression per row, and the school profiles' rounded counts): a quantity is hidden where
+    every row holding it is; every primary one must be at least K wide."""
     observations = sort_observations(record)
     districts = dict(
         zip(inputs.territories["district_code"], inputs.territories["oblast_code"], strict=True)
     )
     parents = territory_parents(observations["territory_code"], districts)
-    cells = build_cells(observations, inputs.indicators, parents)
-    row_hidden = observations["hidden"].to_numpy()[cells.cells["row"].to_numpy()]
-    hidden = pd.Series(row_hidden).groupby(cells.cells["quantity"].to_numpy()).all().to_numpy()
-    return audit(cells, hidden)
+    bounds = profiles.bounds(inputs.school_profiles, observations)
+    cells = build_cells(observations, inputs.indicators, parents, bounds)
+    parts = cells.cells[cells.cells["row"] < len(observations)]
+    row_hidden = observations["hidden"].to_numpy()[parts["row"].to_numpy()]
+    hidden = np.zeros(len(cells.quantities), dtype=bool)
+    by_quantity = pd.Series(row_hidden).groupby(parts["quantity"].to_numpy()).all()
+    hidden[by_quantity.index.to_numpy()] = by_quantity.to_numpy()
+    return audit(cells, hidden, gated=primary(observations, cells))
 
 
 def test_a_changed_block_is_controlled_again_and_the_whole_release_passes_the_audit(released):

@@ -73,12 +73,24 @@ class Audit:
     def failing(self) -> pd.DataFrame:
         return self.intervals[~self.intervals["passed"]]
 
+    @property
+    def recovered(self) -> np.ndarray:
+        """Secondary quantities the attacker pins to their amount: hidden for nothing."""
+        frame = self.intervals
+        return frame.loc[~frame["primary"] & (frame["width"] <= TOLERANCE), "quantity"].to_numpy()
+
     def summary(self) -> dict:
-        widths = self.intervals["width"]
+        frame = self.intervals
+        widths = frame.loc[frame["primary"], "width"]
         return {
-            "suppressed_quantities": len(self.intervals),
-            "failing": int((~self.intervals["passed"]).sum()),
+            "suppressed_quantities": len(frame),
+            "primary_quantities": int(frame["primary"].sum()),
+            "failing": int((~frame["passed"]).sum()),
             "pinned": int((widths <= TOLERANCE).sum()),
+            "secondary_recovered": len(self.recovered),
+            "already_public": int(
+                (frame["primary"] & frame["reason"].str.startswith("published")).sum()
+            ),
             "min_width": None if widths.empty else _finite(widths.min()),
             "solved_exactly": int(self.intervals["exact"].sum()),
             "components": self.components,
@@ -87,6 +99,13 @@ class Audit:
             "seconds": round(self.seconds, 2),
             "k": self.k,
         }
+
+
+def _column(cells: Cells, name: str, default) -> np.ndarray:
+    quantities = cells.quantities
+    if name in quantities:
+        return quantities[name].to_numpy()
+    return np.full(len(quantities), default)
 
 
 def _finite(value: float) -> float | None:
@@ -100,9 +119,12 @@ def audit(
     k: float = rules.K,
     cache: dict | None = None,
     known: tuple[np.ndarray, np.ndarray] | None = None,
+    gated: np.ndarray | None = None,
 ) -> Audit:
     """Min and max (or a known interval at least ``k`` wide) of every suppressed quantity.
 
+    ``gated``: the quantities that must be at least ``k`` wide (the primary ones; by default
+    every suppressed one).
     ``public``: quantities the previous release published with the same amount (known).
     ``cache``: component results of an earlier audit of the same cells, reused where a
     component is unchanged (and filled for the next call).
@@ -114,7 +136,10 @@ def audit(
     cache = {} if cache is None else cache
     amount = cells.quantities["amount"].to_numpy()
     public = np.zeros(len(amount), dtype=bool) if public is None else public
-    unknown = suppressed & ~public
+    virtual = _column(cells, "virtual", False).astype(bool)
+    suppressed = suppressed & ~virtual
+    unknown = (suppressed | virtual) & ~public
+    gated = suppressed if gated is None else gated & suppressed
     problem = _problem(cells, unknown, amount)
     labels, sizes = _components(problem)
     results: dict[int, ComponentResult] = {}
@@ -131,7 +156,7 @@ def audit(
         programs += count
         for (component, _, key), result in zip(batch, solved, strict=True):
             results[component] = cache[key] = result
-    frame = _intervals(results, suppressed, public, unknown, amount, k)
+    frame = _intervals(results, suppressed, public, gated, amount, k)
     duals = {key: value for result in results.values() for key, value in result.duals.items()}
     return Audit(
         frame,
@@ -144,7 +169,7 @@ def audit(
     )
 
 
-def _intervals(results, suppressed, public, unknown, amount, k) -> pd.DataFrame:
+def _intervals(results, suppressed, public, gated, amount, k) -> pd.DataFrame:
     chosen = np.flatnonzero(suppressed)
     low = np.full(len(amount), np.nan)
     high = np.full(len(amount), np.nan)
@@ -167,12 +192,15 @@ def _intervals(results, suppressed, public, unknown, amount, k) -> pd.DataFrame:
             "width": high[chosen] - low[chosen],
             "exact": exact[chosen],
             "component": component[chosen],
+            "primary": gated[chosen],
         }
     )
-    frame["passed"] = frame["width"] >= k - TOLERANCE
+    # A cell the previous release published with this amount is public: hiding it now would
+    # protect nothing (reported, ``already_public``), so it does not refuse the release.
+    frame["passed"] = (frame["width"] >= k - TOLERANCE) | ~frame["primary"] | public[chosen]
     frame["reason"] = np.select(
-        [frame["passed"], public[chosen], frame["width"].isna(), frame["width"] <= TOLERANCE],
-        ["", "published in the previous release with this amount", "not solved", "pinned"],
+        [public[chosen], frame["passed"], frame["width"].isna(), frame["width"] <= TOLERANCE],
+        ["published in the previous release with this amount", "", "not solved", "pinned"],
         default=f"interval narrower than {k:g}",
     )
     return frame
@@ -188,6 +216,8 @@ class _Problem:
     lower: np.ndarray
     upper: np.ndarray
     cap: float
+    integer: np.ndarray  # per variable: a count, whose interval is rounded inwards
+    virtual: np.ndarray  # per variable: published nowhere, so no interval of its own is needed
 
 
 def _problem(cells: Cells, unknown: np.ndarray, amount: np.ndarray) -> _Problem:
@@ -211,7 +241,7 @@ def _problem(cells: Cells, unknown: np.ndarray, amount: np.ndarray) -> _Problem:
     )
     cap = CAP_FACTOR * max(1.0, float(np.abs(amount).max()) if len(amount) else 1.0)
     lower = np.maximum(cells.quantities["lower"].to_numpy()[variables], -cap)
-    upper = np.full(len(variables), cap)
+    upper = np.minimum(_column(cells, "upper", np.inf)[variables], cap)
     shares = cells.shares
     num, den = shares["numerator"].to_numpy(), shares["denominator"].to_numpy()
     only_num = unknown[num] & ~unknown[den]
@@ -229,7 +259,11 @@ def _problem(cells: Cells, unknown: np.ndarray, amount: np.ndarray) -> _Problem:
         ),
         shape=(len(pairs), len(variables)),
     ).tocsr()
-    return _Problem(variables, equalities, rhs, touched, inequalities, lower, upper, cap)
+    integer = _column(cells, "integer", False).astype(bool)[variables]
+    virtual = _column(cells, "virtual", False).astype(bool)[variables]
+    return _Problem(
+        variables, equalities, rhs, touched, inequalities, lower, upper, cap, integer, virtual
+    )
 
 
 def _components(problem: _Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -294,7 +328,15 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
     if known is not None:
         quantities = problem.variables[members]
         low, high = np.fmin(low, known[0][quantities]), np.fmax(high, known[1][quantities])
-    solved_exactly = np.zeros(len(members), dtype=bool)
+    # A virtual quantity is only a link between published ones: never a program's target.
+    solved_exactly = problem.virtual[members].copy()
+    integer = problem.integer[members]
+
+    def width() -> np.ndarray:
+        """What the attacker knows: a count's interval rounded inwards to whole numbers."""
+        rounded = np.floor(high + TOLERANCE) - np.ceil(low - TOLERANCE)
+        return np.where(integer, rounded, high - low)
+
     duals: dict = {}
     programs = 0
     built: dict = {}
@@ -321,7 +363,7 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
     # most get a known interval K wide without a program of their own.
     rng = np.random.default_rng(len(members))
     for _ in range(SPREAD_ROUNDS):
-        open_ = high - low < k - TOLERANCE
+        open_ = (width() < k - TOLERANCE) & ~problem.virtual[members]
         if open_.sum() < SPREAD_MIN:
             break
         lp = program(np.unique(owner[open_]))
@@ -333,7 +375,7 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
         for sense in (1.0, -1.0):
             solve(lp, sense * direction)
     while True:
-        open_ = np.flatnonzero((high - low < k - TOLERANCE) & ~solved_exactly)
+        open_ = np.flatnonzero((width() < k - TOLERANCE) & ~solved_exactly)
         if len(open_) == 0:
             break
         # The first open variable of each component: one program finds each one's min.
@@ -353,6 +395,9 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
         solved_exactly[target] = True
     high = np.where(high >= problem.cap * (1 - 1e-9), np.inf, high)
     low = np.where(low <= -problem.cap * (1 - 1e-9), -np.inf, low)
+    with np.errstate(invalid="ignore"):
+        high = np.where(integer, np.floor(high + TOLERANCE), high)
+        low = np.where(integer, np.ceil(low - TOLERANCE), low)
     solved = []
     for i, (_, component_members, _) in enumerate(batch):
         mine = owner == i

@@ -6,6 +6,12 @@ variable of the audit's linear programs. A *relation* says a total equals the su
 as the warehouse's add-up tests do: within every breakdown the categories sum to ``_T`` (grades
 within their level), and districts sum to their oblast, oblasts to the republic. Relations are
 kept only where the amounts satisfy them, so the audit never assumes what is not true.
+
+Other publications bound some quantities (``bounds``: a district's learners by grade and sex
+lie between the sums of its schools' rounded profiles). A bounded key the observations publish
+gets the bounds on its quantity; any other is a *virtual* quantity, in no published table but
+in the relations its key implies (it is a part of its oblast's cell and of its district's
+totals), always unknown to the attacker.
 """
 
 from __future__ import annotations
@@ -40,7 +46,9 @@ class Cells:
     cells: one row per protected part of a row: ``row`` (position in the observations frame),
         ``measure``, ``quantity``, ``amount``.
     quantities: one row per quantity (index = quantity id): ``amount``, ``lower`` (0, or -inf
-        for a net figure), ``indicator_id`` and ``measure`` of its first cell.
+        for a net figure), ``upper`` (inf, or a bound from another publication), ``integer``
+        (a count of persons or records: whole numbers), ``virtual`` (published in no table),
+        ``indicator_id`` and ``measure`` of its first cell.
     relations: ``relation``, ``quantity``, ``coef`` (+1 the total, -1 a part): sum(coef x) = 0.
     shares: ``numerator``, ``denominator`` quantity pairs of shares (a part never exceeds
         its whole).
@@ -75,29 +83,68 @@ def territory_parents(territory_codes: pd.Series, districts: Mapping[str, str]) 
 
 
 def build_cells(
-    observations: pd.DataFrame, indicators: pd.DataFrame, parents: Mapping[str, str]
+    observations: pd.DataFrame,
+    indicators: pd.DataFrame,
+    parents: Mapping[str, str],
+    bounds: pd.DataFrame | None = None,
 ) -> Cells:
-    """The protected quantities, relations and shares of ``observations`` (sorted)."""
+    """The protected quantities, relations and shares of ``observations`` (sorted).
+
+    ``bounds``: rows keyed like observations (numerator only: ``numerator`` the true amount,
+    ``low`` and ``high`` what another publication tells of it); see the module docstring.
+    Virtual cells come after the observations' (their ``row`` is past its last row).
+    """
     meta = indicators.set_index("indicator_id")
     cells = _protected_cells(observations, meta)
+    cells["low"], cells["high"], cells["virtual"] = -np.inf, np.inf, False
+    if bounds is not None and len(bounds):
+        cells = _bounded(cells, bounds, len(observations))
     codes, radix = _encode(cells)
     quantity = _quantities(cells, codes)
     cells = cells.assign(quantity=quantity)
+    integral = cells["amount"].eq(cells["amount"].round())
+    cells["integral"] = integral.groupby([cells["indicator_id"], cells["measure"]]).transform("all")
     quantities = (
         cells.groupby("quantity", sort=True)
         .agg(amount=("amount", "first"), indicator_id=("indicator_id", "first"),
-             measure=("measure", "first"), signed=("signed", "any"))
+             measure=("measure", "first"), signed=("signed", "any"), low=("low", "max"),
+             high=("high", "min"), virtual=("virtual", "all"), integer=("integral", "all"))
         .reset_index(drop=True)
     )  # fmt: skip
-    quantities["lower"] = np.where(quantities.pop("signed"), -np.inf, 0.0)
+    lower = np.where(quantities.pop("signed"), -np.inf, 0.0)
+    quantities["lower"] = np.maximum(lower, quantities.pop("low").to_numpy())
+    quantities["upper"] = quantities.pop("high")
     additive = cells["indicator_id"].map(meta["is_additive"]).fillna(False).astype(bool)
     relations = _relations(cells, codes, radix, additive.to_numpy(), parents)
     shares = _shares(cells, meta)
     matrix = np.column_stack([codes.series, *(codes.columns[c] for c in CODE_COLUMNS[1:])])
     return Cells(
-        cells[["row", "measure", "quantity", "amount"]], quantities, relations, shares,
+        cells[["row", "measure", "quantity", "amount", "virtual"]], quantities, relations, shares,
         matrix, {"series": codes.series_names} | codes.vocab, codes.series_names,
     )  # fmt: skip
+
+
+def _bounded(cells: pd.DataFrame, bounds: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """Bounds on the numerators they key; unpublished keys become virtual cells."""
+    key = list(KEY)
+    bounds = bounds.reset_index(drop=True)
+    numerators = cells[cells["measure"] == rules.NUMERATOR]
+    found = bounds[key].merge(numerators[key].reset_index(), on=key, how="left")["index"].to_numpy()
+    published = ~np.isnan(found)
+    at = found[published].astype(np.int64)
+    # A bound holds only where the other publication counts the same persons.
+    same = np.isclose(cells.loc[at, "amount"].to_numpy(), bounds.loc[published, "numerator"])
+    at, published[np.flatnonzero(published)[~same]] = at[same], False
+    cells.loc[at, "low"] = bounds.loc[published, "low"].to_numpy()
+    cells.loc[at, "high"] = bounds.loc[published, "high"].to_numpy()
+    virtual = bounds[~published].reset_index(drop=True)
+    extra = virtual[key].assign(
+        row=rows + np.arange(len(virtual)), measure=rules.NUMERATOR,
+        amount=virtual["numerator"].to_numpy(dtype="float64"), signed=False,
+        low=virtual["low"].to_numpy(dtype="float64"),
+        high=virtual["high"].to_numpy(dtype="float64"), virtual=True,
+    )  # fmt: skip
+    return pd.concat([cells, extra], ignore_index=True)
 
 
 def _protected_cells(observations: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:

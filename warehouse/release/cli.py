@@ -139,6 +139,7 @@ def _print_release(release) -> None:
         f"    {disclosure['observations']:,} observations; suppressed: "
         f"{disclosure['suppressed_primary']:,} primary, {disclosure['suppressed_secondary']:,} "
         f"secondary; {_audited(disclosure['audit'])}\n"
+        f"    {_targets(disclosure)}\n"
         f"    blocks (year and reference date) controlled: {disclosure['blocks_controlled']}, "
         f"kept: {disclosure['blocks_kept']}{_from(disclosure['kept_from'])}\n"
         f"    {summary['changes']:,} observations changed since the previous release\n"
@@ -146,10 +147,26 @@ def _print_release(release) -> None:
     )
 
 
+def _targets(disclosure: dict) -> str:
+    """The suppression targets (issue 16): at most 10 % of observations nationally and 25 % on
+    the demo export, no republic total."""
+    share = disclosure.get("suppressed_share", 0.0)
+    republic = disclosure.get("republic_totals_suppressed", 0)
+    return (
+        f"suppressed {share:.1%} of observations (target: at most 10 % nationally, 25 % on the "
+        f"demo); republic totals suppressed: {republic} (target 0); "
+        f"{disclosure.get('tables_coarsened_rows', 0):,} rows of too fine tables published "
+        "coarser"
+    )
+
+
 def _audited(audit: dict) -> str:
     if not audit.get("suppressed_quantities"):
         return "no hidden cell to audit in the blocks controlled"
-    return f"audit {audit.get('seconds')} s, min width {audit.get('min_width')}"
+    return (
+        f"audit {audit.get('seconds')} s, min width of primary cells {audit.get('min_width')}, "
+        f"secondary cells recoverable {audit.get('secondary_recovered', 0)}"
+    )
 
 
 def _from(release_id: str | None) -> str:

@@ -33,8 +33,15 @@ import pandas as pd
 from emis import __version__
 from emis.errors import UserError
 from emis.settings import Settings
-from warehouse.release import bundle, rules
-from warehouse.release.cells import build_cells, sort_observations, territory_parents
+from warehouse.read import BREAKDOWNS
+from warehouse.release import bundle, profiles, rules
+from warehouse.release.cells import (
+    NOT_APPLICABLE,
+    TOTAL,
+    build_cells,
+    sort_observations,
+    territory_parents,
+)
 
 CURRENT = "current"
 
@@ -211,7 +218,7 @@ def disclosure_method() -> str:
     from warehouse.release import audit, cells, patterns, suppression
 
     digest = hashlib.sha256()
-    for module in (rules, cells, patterns, suppression, audit):
+    for module in (rules, cells, profiles, patterns, suppression, audit):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -232,9 +239,12 @@ def control(
     school profiles."""
     from warehouse.release import suppression
 
-    # Only the detail the open bundle publishes at each territory level (rules.MAX_CROSSED).
-    published = inputs.observations[suppression.published_detail(inputs.observations)]
-    observations = sort_observations(published)
+    # Only the detail the open bundle publishes at each territory level (rules.MAX_CROSSED),
+    # less the tables mostly of 1-4 persons (published coarser: rules.COARSEN_SHARE).
+    crossed = suppression.max_crossed(inputs.observations)
+    coarse = suppression.coarse_enough(inputs.observations)
+    detail, coarsened = crossed & coarse, int((crossed & ~coarse).sum())
+    observations = sort_observations(inputs.observations[detail])
     record = previous.disclosure if previous is not None else None
     kept = unchanged_blocks(observations, record)
     hidden_rows, primary_rows = kept_suppression(observations, kept, record)
@@ -244,18 +254,24 @@ def control(
     started = time.perf_counter()
     blocks = control_blocks(
         observations[~kept].reset_index(drop=True), inputs.indicators, districts,
-        previous.observations if previous else None, workers,
+        previous.observations if previous else None, workers, inputs.school_profiles,
     )  # fmt: skip
     rows_of_changed = np.flatnonzero(~kept)
     for positions, result in blocks:
         hidden_rows[rows_of_changed[positions]] = result.hidden
         primary_rows[rows_of_changed[positions]] = result.primary
     results = [result for _, result in blocks]
+    republic_totals = (observations["territory_code"].eq("KG") & observations[
+        list(BREAKDOWNS)].isin([TOTAL, NOT_APPLICABLE]).all(axis=1)).to_numpy()  # fmt: skip
     summary = {
         "observations": len(observations),
         "suppressed_primary": int(primary_rows.sum()),
         "suppressed_secondary": int((hidden_rows & ~primary_rows).sum()),
+        "suppressed_share": round(float(hidden_rows.mean()), 4) if len(hidden_rows) else 0.0,
+        "republic_totals_suppressed": int((hidden_rows & republic_totals).sum()),
+        "tables_coarsened_rows": coarsened,
         "repairs": sum(result.repairs for result in results),
+        "published_back": sum(result.published_back for result in results),
         "audit": combined_audit(results)
         | {"control_seconds": round(time.perf_counter() - started, 2)},
         "method": disclosure_method(),
@@ -270,7 +286,7 @@ def control(
     failing = pd.concat([result.failing for result in results]) if results else None
     return Disclosure(
         with_symbols(observations, hidden_rows, inputs.indicators),
-        round_school_profiles(inputs.school_profiles),
+        profiles.rounded(inputs.school_profiles),
         summary,
         passed,
         failing,
@@ -309,6 +325,7 @@ class BlockControl:
     audit_seconds: float  # every audit round
     linear_programs: int
     repairs: int
+    published_back: int = 0  # secondary cells published again after the audit passed
 
 
 def control_blocks(
@@ -317,6 +334,7 @@ def control_blocks(
     districts: dict[str, str],
     published_before: pd.DataFrame | None,
     workers: int | None = None,
+    school_profiles: pd.DataFrame | None = None,
 ) -> list[tuple[np.ndarray, BlockControl]]:
     """Each block of ``observations`` controlled alone: (its rows' positions, its control),
     largest block first, on ``workers`` processes."""
@@ -328,7 +346,10 @@ def control_blocks(
     tasks = []
     for positions in order:
         block = observations.iloc[positions].reset_index(drop=True)
-        tasks.append((block, indicators, districts, _same_block(published_before, block)))
+        tasks.append(
+            (block, indicators, districts, _same_block(published_before, block),
+             _same_block(school_profiles, block))
+        )  # fmt: skip
     if workers == 1:
         return [(rows, control_block(*task)) for rows, task in zip(order, tasks, strict=True)]
     import multiprocessing
@@ -355,11 +376,17 @@ def control_block(
     indicators: pd.DataFrame,
     districts: dict[str, str],
     published_before: pd.DataFrame | None,
+    school_profiles: pd.DataFrame | None = None,
 ) -> BlockControl:
-    """Primary, secondary and repaired suppression of one block, audited."""
+    """Primary, secondary and repaired suppression of one block, audited (the school
+    profiles' rounded counts bound the cells they add up to)."""
     from warehouse.release import suppression
 
-    cells = build_cells(block, indicators, territory_parents(block["territory_code"], districts))
+    parents = territory_parents(block["territory_code"], districts)
+    bounds = None
+    if school_profiles is not None and len(school_profiles):
+        bounds = profiles.bounds(school_profiles, block)
+    cells = build_cells(block, indicators, parents, bounds)
     result = suppression.control(block, cells, _public(cells, block, published_before))
     failing = result.audit.failing.assign(
         academic_year=block["academic_year"].iloc[0], reference_date=block["reference_date"].iloc[0]
@@ -373,6 +400,7 @@ def control_block(
         result.audit_seconds,
         result.linear_programs,
         result.repairs,
+        result.published_back,
     )
 
 
@@ -381,7 +409,8 @@ def combined_audit(results: list[BlockControl]) -> dict:
     and seconds (work, not wall time: blocks may run side by side)."""
     summaries = [result.audit for result in results]
     widths = [s["min_width"] for s in summaries if s.get("min_width") is not None]
-    added = ("suppressed_quantities", "failing", "pinned", "solved_exactly", "components")
+    added = ("suppressed_quantities", "primary_quantities", "failing", "pinned", "already_public",
+             "secondary_recovered", "solved_exactly", "components")  # fmt: skip
     return {name: sum(s.get(name, 0) for s in summaries) for name in added} | {
         "min_width": min(widths) if widths else None,
         "largest_component": max((s.get("largest_component", 0) for s in summaries), default=0),
@@ -451,7 +480,7 @@ def _public(cells, observations, previous) -> np.ndarray | None:
 def _hidden_rows(cells, suppressed: np.ndarray, rows: int) -> np.ndarray:
     """Rows of the observations with a suppressed part."""
     hidden = np.zeros(rows, dtype=bool)
-    parts = cells.cells
+    parts = cells.cells[cells.cells["row"] < rows]
     hidden[parts["row"].to_numpy()[suppressed[parts["quantity"].to_numpy()]]] = True
     return hidden
 
@@ -488,23 +517,6 @@ def with_symbols(
     blank = frame["symbol"].notna()
     frame.loc[blank, "value"] = None
     frame.loc[frame["symbol"].eq("c"), ["numerator", "denominator"]] = None
-    return frame
-
-
-SCHOOL_PERSON_MEASURES = ("learners", "teachers")
-
-
-def round_school_profiles(profiles: pd.DataFrame, base: int = rules.K) -> pd.DataFrame:
-    """Schools' counts of persons: 1..K-1 suppressed (``c``), the rest rounded to base 5, so
-    no small number is exact and none can be recovered by subtracting schools from their
-    district; facilities (1/0, a building, not persons) are published as they are."""
-    frame = profiles.copy()
-    persons = frame["measure"].isin(SCHOOL_PERSON_MEASURES)
-    value = frame["value"].astype("float64")
-    small = persons & (value > 0) & (value < base)
-    rounded = (np.floor(value / base + 0.5) * base).where(persons, value)
-    frame["value"] = rounded.where(~small).astype("Int64")
-    frame["symbol"] = np.where(small, "c", None)
     return frame
 
 

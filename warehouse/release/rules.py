@@ -147,6 +147,10 @@ IDENTITIES: tuple[Identity, ...] = (
     Identity(("teachers", NUMERATOR), ("qualified_teachers_pct", DENOMINATOR)),
 )
 
+# Parts counted in another unit than persons, and the headcount of the persons behind them at
+# the same key: the threshold applies to the persons (an FTE of 4.25 is 6 teachers, or 3).
+PERSONS_BEHIND = {"teachers_fte": "teachers"}
+
 # The GPI's value is the ratio of the girls' and boys' GERs: published only where both are.
 DERIVED_FROM_SEX = {"gpi_ger": "ger"}
 
@@ -156,6 +160,11 @@ DERIVED_FROM_SEX = {"gpi_ger": "ger"}
 # district depend on one another across every table; generalized instead, as the regulation
 # asks of the open part. The warehouse keeps every cell; the restricted bundle is not affected.
 MAX_CROSSED = {"district": 1, "oblast": 2, "national": None}
+# A table (an indicator's breakdowns crossed, at one territory level) of which more than this
+# share of rows would be suppressed for 1-4 persons is not published: its coarser tables are
+# (grades -> levels, disability types -> all, ...). Hiding most of a fine table costs its
+# users little, but its hidden cells force hiding around them in every table they add up to.
+COARSEN_SHARE = 0.3
 # Districts also publish learners' levels by sex (non-sensitive indicators): the gender parity
 # of enrolment by district is a headline of SDG 4.5.
 DISTRICT_LEVEL_BY_SEX = True

@@ -128,8 +128,8 @@ def test_changing_a_breakdown_changes_the_table_and_the_url(app):
 
 def test_suppressed_cells_show_their_symbol_and_its_meaning(app):
     at = app(
-        "app_pages/explorer.py", lang="en", explorer_indicator="learners_with_disabilities",
-        explorer_level="district", explorer_by="disability",
+        "app_pages/explorer.py", lang="en", explorer_indicator="teachers",
+        explorer_level="district", explorer_by="org_type",
     )  # fmt: skip
     table = at.dataframe[0].value
     suppressed = table[table["Symbol"] == "c"]

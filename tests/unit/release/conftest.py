@@ -18,6 +18,8 @@ UNITS = {
     "repetition_rate": ("percent", True, True),
     "ger": ("percent", False, True),
     "gpi_ger": ("index", False, False),
+    "teachers": ("count", False, True),
+    "teachers_fte": ("fte", False, True),
 }
 
 
@@ -59,7 +61,7 @@ def _row(indicator, record, geography, chosen, breakdowns) -> dict:
     territory = record.get(geography[-1]) if geography else "KG"
     numerator, denominator = float(record["numerator"]), float(record["denominator"])
     rate = 100 * numerator / denominator if denominator else None
-    value = numerator if unit == "count" else rate
+    value = numerator if unit in ("count", "fte") else rate
     return {
         "indicator_id": indicator,
         "academic_year": YEAR,
@@ -77,11 +79,11 @@ def _row(indicator, record, geography, chosen, breakdowns) -> dict:
     }
 
 
-def prepared(*cubes: pd.DataFrame):
-    """Sorted observations and their cells."""
+def prepared(*cubes: pd.DataFrame, bounds: pd.DataFrame | None = None):
+    """Sorted observations and their cells (``bounds``: see ``build_cells``)."""
     observations = sort_observations(pd.concat(cubes, ignore_index=True))
     parents = territory_parents(observations["territory_code"], {})
-    return observations, build_cells(observations, indicators(), parents)
+    return observations, build_cells(observations, indicators(), parents, bounds)
 
 
 def quantity_of(observations, cells, measure="numerator", **codes) -> int:

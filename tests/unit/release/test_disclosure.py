@@ -249,6 +249,8 @@ def test_the_open_bundle_publishes_less_detail_below_the_republic():
     )
     for dimension in ("locality", "ownership", "language", "org_type", "setting", "subject"):
         frame[dimension] = "_T"
+    frame["numerator"], frame["denominator"] = 50.0, [0.0] * 5 + [80.0]
+    frame["unit"] = ["count"] * 5 + ["percent"]
     # one breakdown, levels by sex, three crossed (district), three crossed (oblast),
     # three crossed (republic), a sensitive rate's levels by sex (district)
     assert published_detail(frame).tolist() == [True, True, False, False, True, False]
