@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ingestion import cli as ingestion_cli
     from ingestion.synthetic import cli as synthetic_cli
     from reports import cli as reports_cli
+    from signoff import cli as signoff_cli
     from warehouse import cli as warehouse_cli
     from warehouse.release import cli as release_cli
 
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         expectations_cli,
         reports_cli,
         release_cli,
+        signoff_cli,
         dashboards_cli,
         info,
     ):
