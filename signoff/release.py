@@ -209,6 +209,48 @@ def quality_statement(coverage: dict) -> str:
     return text
 
 
+def certification_note(settings: Settings, form_id: str, scope: str, as_of: dt.date):
+    """What a state form's check sheet says of its data's certification (ru and ky): the
+    organizations of the form in ``scope`` whose certificate for the census date stands
+    signed, and their learners; None where no release carries certificates. The release is
+    the one whose form inputs the settings read, else the current one."""
+    from reports.declaration import Text
+
+    warehouse = Path(settings.warehouse) if not settings.is_postgres else None
+    if warehouse is not None and warehouse.name == "form_inputs.duckdb":
+        path = warehouse.parent.parent
+    else:
+        path = settings.home / "releases" / "current"
+    shipped = read(path) if (path / "restricted" / CERTIFICATES).exists() else None
+    if shipped is None:
+        return None
+    census = shipped.census_date
+    if as_of.isoformat() != census:
+        return Text(
+            f"Подписание данных ЭЦП проведено на дату учёта {census}: данные формы на "
+            f"{as_of.isoformat()} им не удостоверены.",
+            f"Маалыматка ЭЦП менен кол коюу {census} эсепке алуу күнүнө жүргүзүлгөн: "
+            f"{as_of.isoformat()} карата форманын маалыматтары тастыкталган эмес.",
+        )
+    state = evaluate(settings.home, census, shipped.certificates)
+    own = {
+        c["organization_id"]
+        for c in shipped.certificates
+        if form_id in c["forms"]
+        and (scope == "KG" or c["district_code"].startswith(scope) or c["organization_id"] == scope)
+    }
+    rows = [row for row in state.organizations if row["organization_id"] in own]
+    signed = [row for row in rows if row["status"] == "signed"]
+    learners = sum(row["learners"] for row in rows)
+    share = workflow._share(sum(row["learners"] for row in signed), learners)
+    return Text(
+        f"Удостоверено ЭЦП руководителей организаций: {len(signed)} из {len(rows)} "
+        f"организаций, {share:.0%} обучающихся (дата учёта {census}).",
+        f"Уюмдардын жетекчилеринин ЭЦП менен тастыкталган: {len(rows)} уюмдун {len(signed)}, "
+        f"окуучулардын {share:.0%} (эсепке алуу күнү {census}).",
+    )
+
+
 # --- verification ----------------------------------------------------------------------------
 
 

@@ -124,6 +124,7 @@ def status_table(organizations: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(organizations)
     frame["organization"] = frame["organization_id"].map(lambda c: names.get(c, c))
     frame["status"] = frame["status"].map(status_label)
+    frame["signed_at"] = frame["signed_at"].fillna("")
     return frame[["organization", "status", "signed_at", "learners", "blocking_issues"]]
 
 
