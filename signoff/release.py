@@ -242,7 +242,7 @@ def certification_note(settings: Settings, form_id: str, scope: str, as_of: dt.d
     rows = [row for row in state.organizations if row["organization_id"] in own]
     signed = [row for row in rows if row["status"] == "signed"]
     learners = sum(row["learners"] for row in rows)
-    share = workflow._share(sum(row["learners"] for row in signed), learners)
+    share = workflow.share(sum(row["learners"] for row in signed), learners)
     return Text(
         f"Удостоверено ЭЦП руководителей организаций: {len(signed)} из {len(rows)} "
         f"организаций, {share:.0%} обучающихся (дата учёта {census}).",

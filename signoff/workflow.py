@@ -346,10 +346,10 @@ def district_statuses(
                 "district_code": district,
                 "organizations": len(own),
                 "certified": len(signed),
-                "share_organizations": _share(len(signed), len(own)),
+                "share_organizations": share(len(signed), len(own)),
                 "learners": learners,
                 "learners_certified": sum(row["learners"] for row in signed),
-                "share_learners": _share(sum(row["learners"] for row in signed), learners),
+                "share_learners": share(sum(row["learners"] for row in signed), learners),
                 "countersigned": record["document_sha256"] if verdict and verdict.valid else None,
                 "countersignature": verdict.reason if verdict else "none",
             }
@@ -368,14 +368,14 @@ def coverage(rows: list[dict], districts: list[dict]) -> dict:
         "census_date": rows[0]["census_date"] if rows else None,
         "organizations": organizations,
         "certified": certified,
-        "share_organizations": _share(certified, organizations),
+        "share_organizations": share(certified, organizations),
         "learners": learners,
         "learners_certified": covered,
-        "share_learners": _share(covered, learners),
+        "share_learners": share(covered, learners),
         "districts_countersigned": sum(bool(d["countersigned"]) for d in districts),
         "by_district": districts,
     }
 
 
-def _share(part: int, whole: int) -> float:
+def share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
