@@ -67,6 +67,7 @@ SCOPE_COLUMNS = {
     "monitoring_issues": ("district_code", "organization_id"),
     "monitoring_territories": ("territory_code", None),
     "dq_issues": (None, "org_id"),
+    "signoff_certificates": ("district_code", "organization_id"),  # signoff/release.py
 }
 ROLES = ("ministry", "district", "school")
 

@@ -25,8 +25,9 @@ def _yaml(name: str) -> dict:
         return yaml.safe_load(handle)
 
 
+@cache
 def labels() -> dict[str, dict[str, str]]:
-    return _yaml("ui.yml")
+    return {**_yaml("signoff.yml"), **_yaml("ui.yml")}  # the sign-off page's labels apart
 
 
 def codes() -> dict[str, dict[str, dict[str, str]]]:

@@ -78,6 +78,12 @@ restricted = {
         )
     ],
 }
+signoff_page = st.Page(
+    "app_pages/signoff.py",
+    title=ui.t("nav.signoff"),
+    icon=":material/verified:",
+    url_path="signoff",
+)
 account_page = st.Page(
     "app_pages/login.py",
     title=ui.t("nav.logout") if user else ui.t("nav.login"),
@@ -86,7 +92,11 @@ account_page = st.Page(
 )
 pages = {
     ui.t("nav.public"): public,
-    ui.t("nav.restricted"): [*(restricted[user.role] if user else []), account_page],
+    ui.t("nav.restricted"): [
+        *(restricted[user.role] if user else []),
+        *([signoff_page] if user else []),
+        account_page,
+    ],
 }
 if user:
     st.sidebar.caption(

@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ingestion.openemis import cli as openemis_cli
     from ingestion.synthetic import cli as synthetic_cli
     from reports import cli as reports_cli
+    from signoff import cli as signoff_cli
     from warehouse import cli as warehouse_cli
     from warehouse.release import cli as release_cli
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         expectations_cli,
         reports_cli,
         release_cli,
+        signoff_cli,
         dashboards_cli,
         api_cli,
         info,

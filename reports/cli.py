@@ -126,6 +126,8 @@ def write(args: argparse.Namespace) -> int:
     )
     failures = report.failures
     print(f"  control ratios: {len(report.checks):,} checks, {len(failures):,} failed")
+    if report.certification:
+        print(f"  {report.certification.get(args.language)}")
     for check in failures:
         print(f"    FAILED {check.describe()}")
     print(f"  wrote {path} ({path.stat().st_size / 1024:,.0f} KiB) in {report.seconds:.1f}s")

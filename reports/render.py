@@ -369,6 +369,8 @@ def check_sheet(sheet: Worksheet, report: Report, language: str) -> None:
     _merged(sheet, "A1:G1", f"{T['ratios'].get(lang)}: {report.form.code}",
             font=_font(12, bold=True), alignment=left)  # fmt: skip
     _merged(sheet, "A2:G2", summary, font=_font(10, bold=bool(report.failures)), alignment=left)
+    if report.certification:  # the sign-off's share of the data (docs/signoff.md)
+        _merged(sheet, "A3:G3", report.certification.get(lang), font=_font(), alignment=left)
 
     headings = ["number", "section_col", "ratio", "checked", "failed", "result"]
     for index, key in enumerate(headings, start=1):

@@ -18,6 +18,7 @@ from reports.declaration import Form, Text, load_form
 from reports.fill import Values, fill, wanted_queries
 from reports.metrics import Parameters, connect, fetch_facts
 from reports.ratios import Check, evaluate
+from signoff.release import certification_note
 
 log = logging.getLogger(__name__)
 REPUBLIC = "KG"
@@ -49,6 +50,7 @@ class Report:
     generated_at: dt.datetime = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     )
+    certification: Text | None = None  # how much of its data is certified (signoff)
 
     @property
     def failures(self) -> list[Check]:
@@ -129,6 +131,7 @@ def build_report(
         checks=checks,
         seconds=time.perf_counter() - started,
     )
+    report.certification = certification_note(settings, form.id, scope.code, as_of)
     log.info("%s for %s as of %s in %.1fs", form.code, scope.code, as_of, report.seconds)
     return report
 

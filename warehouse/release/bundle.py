@@ -424,6 +424,10 @@ def guidance(tables: dict[str, pd.DataFrame], record: dict) -> str:
         f"- code version: {record['code_version']}",
         f"- disclosure: {json.dumps(record['disclosure'], default=str)}",
     ]
+    if record.get("signoff"):
+        from signoff.release import quality_statement
+
+        lines.append(quality_statement(record["signoff"]))
     if record.get("blocking_accepted"):
         lines.append(
             f"- published despite blocking quality issues {record['blocking_issues']}: "

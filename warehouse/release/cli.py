@@ -55,12 +55,21 @@ def _accept_option(parser: argparse.ArgumentParser) -> None:
         help="publish despite blocking quality issues, for this recorded reason (the release "
         "notes show it)",
     )
+    parser.add_argument(
+        "--accept-uncertified",
+        metavar="REASON",
+        help="publish below the sign-off threshold (emis signoff threshold), for this recorded "
+        "reason (the release records it)",
+    )
 
 
 def run_publish(args: argparse.Namespace) -> int:
     from warehouse.release.publish import publish
 
-    release = publish(load_settings(), args.accept_blocking, progress=_say)
+    release = publish(
+        load_settings(), args.accept_blocking, progress=_say,
+        accept_uncertified=args.accept_uncertified,
+    )  # fmt: skip
     _print_release(release)
     return 0
 
@@ -101,7 +110,9 @@ def run_pipeline(args: argparse.Namespace) -> int:
     for warning in checked.warnings:
         _say(f"    warning: {warning}")
     _say("4/4 publish")
-    release = publish(settings, args.accept_blocking, progress=_say)
+    release = publish(
+        settings, args.accept_blocking, progress=_say, accept_uncertified=args.accept_uncertified
+    )
     _print_release(release)
     _say(f"done in {time.perf_counter() - started:.1f} s")
     return 0

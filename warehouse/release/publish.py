@@ -33,6 +33,8 @@ import pandas as pd
 from emis import __version__
 from emis.errors import UserError
 from emis.settings import Settings
+from signoff import release as signoff_release
+from signoff import store as signoff_store
 from warehouse.read import BREAKDOWNS
 from warehouse.release import bundle, profiles, rules
 from warehouse.release.cells import (
@@ -102,7 +104,12 @@ def current_release(settings: Settings) -> Path | None:
     return link.resolve() if link.exists() else None
 
 
-def publish(settings: Settings, accept_blocking: str | None = None, progress=None) -> Release:
+def publish(
+    settings: Settings,
+    accept_blocking: str | None = None,
+    progress=None,
+    accept_uncertified: str | None = None,
+) -> Release:
     """Make a release of the warehouse of ``settings`` and make it current; see the module."""
     started = time.perf_counter()
     step = progress or (lambda _message: None)
@@ -115,6 +122,8 @@ def publish(settings: Settings, accept_blocking: str | None = None, progress=Non
             f"blocking quality issues in the latest load ({listed}); fix them and run "
             "`emis check` again, or accept them with --accept-blocking REASON"
         )
+    step("sign-off coverage")
+    signoff = _signoff_gate(settings, accept_uncertified)
     previous = previous_release(current_release(settings))
     step("disclosure control and audit")
     disclosure = control(inputs, previous)
@@ -126,6 +135,7 @@ def publish(settings: Settings, accept_blocking: str | None = None, progress=Non
         )
     release_id = _release_id(settings, inputs.loads)
     record = _release_record(release_id, inputs, disclosure, accept_blocking)
+    record["signoff"] = signoff.coverage | {"accepted": accept_uncertified}
     step(f"writing release {release_id}")
     root = releases_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
@@ -134,6 +144,7 @@ def publish(settings: Settings, accept_blocking: str | None = None, progress=Non
     try:
         bundle.write_open(staging / "open", disclosure, inputs, record, settings)
         bundle.write_restricted(staging / "restricted", inputs, settings, disclosure.record)
+        signoff_release.write(staging / "restricted", signoff)
         before = previous.observations if previous is not None else None
         changes = bundle.changelog(before, disclosure.observations)
         bundle.write_manifest(staging, record, changes)
@@ -144,6 +155,23 @@ def publish(settings: Settings, accept_blocking: str | None = None, progress=Non
     switch_current(root, release_id)
     summary = record | {"changes": len(changes)}
     return Release(release_id, root / release_id, summary, time.perf_counter() - started)
+
+
+def _signoff_gate(settings: Settings, accepted: str | None):
+    """Gate three, sign-off (``signoff``): the share of organizations whose certificate stands
+    signed must reach the threshold the ministry set (`emis signoff threshold`, 0 until set),
+    unless a person accepts less with a reason (``--accept-uncertified``)."""
+    state = signoff_release.prepare(settings)
+    coverage = state.coverage
+    needed = signoff_store.threshold(settings.home)
+    if coverage["share_organizations"] < needed and not accepted:
+        raise PublishRefusedError(
+            f"sign-off: {coverage['certified']:,} of {coverage['organizations']:,} "
+            f"organizations certified ({coverage['share_organizations']:.0%}) for census date "
+            f"{coverage['census_date']}, below the threshold {needed:.0%}; collect signatures "
+            "(emis signoff status) or accept with --accept-uncertified REASON"
+        )
+    return state
 
 
 def switch_current(root: Path, release_id: str) -> None:
