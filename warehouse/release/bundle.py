@@ -402,11 +402,12 @@ def guidance(tables: dict[str, pd.DataFrame], record: dict) -> str:
         "rounded to base 5, with 1-4 suppressed.",
         "",
         "ISCED 2011: `isced_mapping` gives the ISCED level and programme of every level and "
-        "grade code (`_T` a level's total, `_Z` no grade breakdown, `_U` grade unknown). Join "
-        "it to `observations` on (level, grade) to read figures by ISCED level: counts add up "
-        "across the national levels of one ISCED level (ISCED 3 = secondary + vocational + college); for ratios, add "
-        "up numerators and denominators. It holds no counts: nothing in it needed disclosure "
-        "control. Its sources: the seed `isced_levels` in the data dictionary.",
+        "grade code (`_T` a level's total, `_Z` no grade breakdown, `_U` grade unknown). Join it"
+        " to `observations` on (level, grade) to read figures by ISCED level: counts add up "
+        "across the national levels of one ISCED level (ISCED 3 = secondary + vocational + "
+        "college); for ratios, add up numerators and denominators. It holds no counts: nothing "
+        "in it needed disclosure control. Its sources: the seed `isced_levels` in the data "
+        "dictionary.",
         "",
         "## Population estimates",
         "",
