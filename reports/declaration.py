@@ -144,6 +144,9 @@ class Form:
     # The title sheet's heading and the layout's provenance; by default those of a state form.
     header: Text | None = None
     layout_note: Text | None = None
+    # A state statistical form (heads of organizations certify theirs); false for
+    # international questionnaires such as UIS's, which the ministry fills from the registers.
+    is_state_form: bool = True
 
     def section(self, number: str) -> Section:
         for section in self.sections:
@@ -225,6 +228,7 @@ def parse_form(data: Mapping) -> Form:
             notes=tuple(_text(note) for note in data.get("notes", ())),
             header=_text(data["header"]) if "header" in data else None,
             layout_note=_text(data["layout_note"]) if "layout_note" in data else None,
+            is_state_form=bool(data.get("state_form", True)),
         )
     except (KeyError, TypeError, DeclarationError) as error:
         raise DeclarationError(f"form {data.get('id', '?')}: malformed ({error})") from error

@@ -89,7 +89,7 @@ def certified_forms():
     """The state forms an organization fills itself: those declared for a sector."""
     from reports.declaration import form_ids, load_form
 
-    return [form for form in map(load_form, form_ids()) if form.sectors]
+    return [form for form in map(load_form, form_ids()) if form.is_state_form and form.sectors]
 
 
 def compute(settings: Settings, census_date: dt.date | None = None) -> list[dict]:

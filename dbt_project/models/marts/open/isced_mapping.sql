@@ -1,5 +1,6 @@
 -- Grain: one row per level and grade code as `observations` writes them (grades 1-11 as
--- text, `_T` the level's total, `_Z` no grade breakdown, `_U` grade unknown): its ISCED 2011 level and programme.
+-- text, `_T` the level's total, `_Z` no grade breakdown, `_U` grade unknown): its ISCED 2011
+-- level and programme.
 -- International users join it to observations on (level, grade) and read figures by ISCED
 -- level; it holds no counts, so it needs no disclosure control. Mapping and sources: seed
 -- isced_levels.
