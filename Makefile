@@ -15,6 +15,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: venv
+	@# The demo starts anew: a release of an older disclosure method would bind this one.
+	rm -rf $(DEMO)/warehouse.duckdb $(DEMO)/releases
 	$(BIN)/emis generate --scale tiny --seed 1 --year 2025 --out $(DEMO)/export --force --quiet
 	EMIS_HOME=$(DEMO) EMIS_WAREHOUSE= $(BIN)/emis run $(DEMO)/export \
 		--accept-blocking "synthetic demo export: its planted defects are left in on purpose"
