@@ -9,11 +9,9 @@ a row an account is locked for ``LOCKOUT``; a disabled account cannot sign in at
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from dashboards.data import ROLES, Scope
+from emis import private_store
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -90,21 +89,9 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-@contextmanager
-def connect(home: Path) -> Iterator[sqlite3.Connection]:
+def connect(home: Path) -> AbstractContextManager[sqlite3.Connection]:
     """The store, created with private permissions on first use; one transaction."""
-    path = store_path(home)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    con = sqlite3.connect(path, timeout=10)
-    con.row_factory = sqlite3.Row
-    try:
-        con.executescript(SCHEMA)
-        with con:
-            yield con
-    finally:
-        con.close()
+    return private_store.connect(store_path(home), SCHEMA)
 
 
 def _account(row: sqlite3.Row | None) -> Account | None:

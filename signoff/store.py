@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from emis import private_store
 from signoff.keys import PublicKey
 
 SCHEMA = """
@@ -143,21 +142,9 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-@contextmanager
-def connect(home: Path) -> Iterator[sqlite3.Connection]:
+def connect(home: Path) -> AbstractContextManager[sqlite3.Connection]:
     """The store, created with private permissions on first use; one transaction."""
-    path = store_path(home)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    con = sqlite3.connect(path, timeout=10)
-    con.row_factory = sqlite3.Row
-    try:
-        con.executescript(SCHEMA)
-        with con:
-            yield con
-    finally:
-        con.close()
+    return private_store.connect(store_path(home), SCHEMA)
 
 
 def _key(row: sqlite3.Row) -> KeyRecord:
