@@ -47,6 +47,15 @@ else:
 st.title(t("signoff.title", scope=scope_name))
 deadline = state.deadline.isoformat() if state.deadline else t("signoff.no_deadline")
 st.caption(t("signoff.census", census=census, deadline=deadline))
+if done := st.session_state.pop("signoff_done", None):
+    st.success(done)
+
+
+def finish(message: str) -> None:
+    """Run the page again on the new state, saying what was done: a message written before
+    ``st.rerun`` is thrown away with the run, so it is carried across in the session."""
+    st.session_state["signoff_done"] = message
+    st.rerun()
 
 
 def password_ok(password: str) -> bool:
@@ -116,8 +125,7 @@ def register_keys(roles: tuple[str, ...]) -> None:
         except (workflow.SignOffError, workflow.ScopeError) as error:
             st.error(str(error))
         else:
-            st.success(t("signoff.registered_ok"))
-            st.rerun()
+            finish(t("signoff.registered_ok"))
 
 
 def status_table(organizations: list[dict]) -> pd.DataFrame:
@@ -195,8 +203,7 @@ def school_page() -> None:
             except (keys.SigningKeyError, workflow.SignOffError, workflow.ScopeError) as error:
                 st.error(str(error))
             else:
-                st.success(t("signoff.signed_ok"))
-                st.rerun()
+                finish(t("signoff.signed_ok"))
 
 
 def district_page() -> None:
@@ -228,7 +235,7 @@ def district_page() -> None:
     register_keys(("school",))
     if not key_section():
         return
-    with st.form("signoff_countersign_form"):
+    with st.form("signoff_countersign_form", clear_on_submit=True):  # the password is not kept
         password = st.text_input(t("signoff.password"), type="password", key="signoff_cs_pw")
         if st.form_submit_button(t("signoff.countersign"), type="primary") and password_ok(
             password
@@ -240,8 +247,7 @@ def district_page() -> None:
             except (keys.SigningKeyError, workflow.SignOffError, workflow.ScopeError) as error:
                 st.error(str(error))
             else:
-                st.success(t("signoff.countersigned_ok"))
-                st.rerun()
+                finish(t("signoff.countersigned_ok"))
 
 
 def ministry_page() -> None:
@@ -290,7 +296,7 @@ def ministry_page() -> None:
     register_keys(("district", "ministry", "school"))
     if not key_section():
         return
-    with st.form("signoff_national_form"):
+    with st.form("signoff_national_form", clear_on_submit=True):  # the password is not kept
         password = st.text_input(t("signoff.password"), type="password", key="signoff_nat_pw")
         if st.form_submit_button(t("signoff.countersign_national"), type="primary") and password_ok(
             password
@@ -300,8 +306,7 @@ def ministry_page() -> None:
             except (keys.SigningKeyError, workflow.SignOffError, workflow.ScopeError) as error:
                 st.error(str(error))
             else:
-                st.success(t("signoff.countersigned_ok"))
-                st.rerun()
+                finish(t("signoff.countersigned_ok"))
 
 
 {"school": school_page, "district": district_page, "ministry": ministry_page}[user.role]()

@@ -76,12 +76,6 @@ def main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
-@pytest.mark.xfail(
-    reason="after the district head clicks 'Register key' the page's main area stays empty in "
-    "headless Chromium (seen after the merge of issues 15-18, on the sign-off branch too); the "
-    "workflow (register, sign, countersign) is tested in tests/unit/signoff: to be fixed",
-    strict=False,
-)
 def test_a_school_head_signs_and_the_district_head_countersigns(browser, signoff_url, signoff_home):
     from signoff import store
 
@@ -104,7 +98,10 @@ def test_a_school_head_signs_and_the_district_head_countersigns(browser, signoff
     [waiting] = [k for k in keys_store.keys(signoff_home.home) if not k.registered_at]
     assert (waiting.username, waiting.organization_id) == ("school.user", OWN_SCHOOL)
     page.get_by_role("button", name="Register key").click()
-    page.wait_for_selector("text=Key registered")
+    # The confirmation outlives the page's rerun on the new state (no key waits any more).
+    settle(page, '[data-testid="stAlertContentSuccess"]:has-text("Key registered")')
+    assert "school.user" not in main_text(page)
+    screenshot(page, "signoff_2_district_registered_key")
     context.close()
 
     # 3. The school head signs, explaining each blocking issue in a note.
@@ -114,23 +111,24 @@ def test_a_school_head_signs_and_the_district_head_countersigns(browser, signoff
     for index in range(notes.count()):
         notes.nth(index).fill("The duplicate was removed in the register; the next export fixes it")
     page.get_by_role("textbox", name=PASSWORD_FIELD).fill(PASSWORD)
-    screenshot(page, "signoff_2_school_ready_to_sign")
+    screenshot(page, "signoff_3_school_ready_to_sign")
     page.get_by_role("button", name="Sign the certificate").click()
     page.wait_for_selector('[data-testid="stAlertContentSuccess"]:has-text("Signed")')
     settle(page, "text=Certificate SHA-256")
-    screenshot(page, "signoff_3_school_signed")
+    screenshot(page, "signoff_4_school_signed")
     context.close()
 
     # 4. The district head sees it signed and countersigns the district.
     context, page = open_signoff(browser, signoff_url, "district.user")
     settle(page, '[data-testid="stDataFrame"]')
     assert "1 / " in main_text(page)
-    screenshot(page, "signoff_4_district_status")
+    screenshot(page, "signoff_5_district_status")
     page.get_by_role("textbox", name=PASSWORD_FIELD).fill(PASSWORD)
     page.get_by_role("button", name="Countersign the district").click()
     page.wait_for_selector('[data-testid="stMetricValue"]:has-text("valid")')
     settle(page, '[data-testid="stMetricValue"]:has-text("valid")')
-    screenshot(page, "signoff_5_district_countersigned")
+    assert page.get_by_role("textbox", name=PASSWORD_FIELD).input_value() == ""
+    screenshot(page, "signoff_6_district_countersigned")
     context.close()
 
     # The store holds both signatures, made through the browser.
