@@ -166,10 +166,11 @@ def run_status(args: argparse.Namespace) -> int:
                 f"{'valid' if district['countersigned'] else district['countersignature']}"
             )
     coverage = state.coverage
+    national = coverage["national_countersignature"]
     print(
         f"republic: {coverage['certified']}/{coverage['organizations']} organizations "
         f"({coverage['share_organizations']:.0%}), {coverage['share_learners']:.0%} of "
-        f"learners; national countersignature: {coverage['national_countersignature']}"
+        f"learners; national countersignature: {'valid' if national == 'ok' else national}"
     )
     return 0
 

@@ -259,7 +259,9 @@ def ministry_page() -> None:
         border=True,
     )
     metrics[1].metric(t("signoff.share_learners"), f"{coverage['share_learners']:.0%}", border=True)
-    metrics[2].metric(t("signoff.national"), coverage["national_countersignature"], border=True)
+    national = coverage["national_countersignature"]
+    shown_national = t("signoff.valid") if national == "ok" else national
+    metrics[2].metric(t("signoff.national"), shown_national, border=True)
     st.subheader(t("signoff.progress"))
     territories = data.territories(path).set_index("territory_code")
     progress = pd.DataFrame(state.districts)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.browser.certify_demo import certificates
 from tests.browser.conftest import EMIS_BIN, _free_port, _wait_healthy, screenshot, settle
 from tests.portal_fixtures import OWN_DISTRICT, OWN_SCHOOL, PASSWORD, PortalHome
 
@@ -107,9 +108,11 @@ def test_a_school_head_signs_and_the_district_head_countersigns(browser, signoff
     # 3. The school head signs, explaining each blocking issue in a note.
     context, page = open_signoff(browser, signoff_url, "school.user")
     page.wait_for_selector("text=is registered")
-    notes = page.get_by_role("textbox", name="Note explaining")
-    for index in range(notes.count()):
-        notes.nth(index).fill("The duplicate was removed in the register; the next export fixes it")
+    [own] = [c for c in certificates(signoff_home.home) if c["organization_id"] == OWN_SCHOOL]
+    for rule in sorted(own["quality"]["blocking"]):  # each note waits for its own field
+        page.get_by_role("textbox", name=f"Note explaining: {rule}").fill(
+            "The duplicate was removed in the register; the next export fixes it"
+        )
     page.get_by_role("textbox", name=PASSWORD_FIELD).fill(PASSWORD)
     screenshot(page, "signoff_3_school_ready_to_sign")
     page.get_by_role("button", name="Sign the certificate").click()
