@@ -93,6 +93,16 @@ def status_label(status: str) -> str:
     return t(f"signoff.status.{status}")
 
 
+def countersignature_label(verdict: str | None) -> str:
+    """A countersignature's verdict in words: valid, none yet, or why it is not valid; an
+    oblast countersigns nothing (—)."""
+    if verdict is None or pd.isna(verdict):
+        return "—"
+    return {"ok": t("signoff.valid"), "none": t("signoff.no_countersignature")}.get(
+        verdict, verdict
+    )
+
+
 def register_keys(roles: tuple[str, ...]) -> None:
     """Keys waiting for this account to register them (audit-logged)."""
     district_of = {c["organization_id"]: c["district_code"] for c in shipped}
@@ -215,9 +225,7 @@ def district_page() -> None:
         border=True,
     )
     metrics[1].metric(t("signoff.share_learners"), f"{district['share_learners']:.0%}", border=True)
-    countersigned = (
-        t("signoff.valid") if district["countersigned"] else district["countersignature"]
-    )
+    countersigned = countersignature_label(district["countersignature"])
     metrics[2].metric(t("signoff.countersignature"), countersigned, border=True)
     table = status_table(state.organizations)
     st.dataframe(
@@ -259,9 +267,8 @@ def ministry_page() -> None:
         border=True,
     )
     metrics[1].metric(t("signoff.share_learners"), f"{coverage['share_learners']:.0%}", border=True)
-    national = coverage["national_countersignature"]
-    shown_national = t("signoff.valid") if national == "ok" else national
-    metrics[2].metric(t("signoff.national"), shown_national, border=True)
+    national = countersignature_label(coverage["national_countersignature"])
+    metrics[2].metric(t("signoff.national"), national, border=True)
     st.subheader(t("signoff.progress"))
     territories = data.territories(path).set_index("territory_code")
     progress = pd.DataFrame(state.districts)
@@ -272,7 +279,10 @@ def ministry_page() -> None:
     oblasts = oblasts.rename(columns={"oblast": "district_code"})
     shown = pd.concat([oblasts, progress], ignore_index=True)
     shown["territory"] = shown["district_code"].map(territories[f"name_{language}"])
-    shown["share_learners"] = (shown["learners_certified"] / shown["learners"]).round(3)
+    shown["share_learners"] = [
+        f"{share:.0%}" for share in shown["learners_certified"] / shown["learners"]
+    ]
+    shown["countersignature"] = shown["countersignature"].map(countersignature_label)
     shown = shown[
         [
             "district_code",
