@@ -31,13 +31,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pymysql
 
 from emis import __version__
 from ingestion.contract import MANIFEST_FILE, TABLES_BY_NAME
 from ingestion.manifest import read_manifest, sha256_of
 from ingestion.openemis.mapping import LOOKUPS, Mapping, UnmappedCodeError, load_mapping
-from ingestion.openemis.source import Dsn, SourceError, open_snapshot, parse_dsn, pull
+from ingestion.openemis.source import (
+    DriverError,
+    Dsn,
+    SourceError,
+    open_snapshot,
+    parse_dsn,
+    pull,
+)
 from ingestion.readers import FileError
 from ingestion.synthetic.export import CSV_OPTIONS
 
@@ -90,6 +96,7 @@ class ExtractResult:
     kind: str  # "full" | "delta"
     rows: dict[str, int] = field(default_factory=dict)  # contract file -> rows written
     pulled: dict[str, tuple[int, float]] = field(default_factory=dict)  # source -> rows, s
+    steps: dict[str, float] = field(default_factory=dict)  # pull, check, derive, write -> s
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     watermark: str = ""
@@ -143,10 +150,15 @@ def extract(
             _pull_all(conn, duck, mapping, window, result, progress)
         finally:
             conn.close()
+        clock = _Clock(result.steps, started)
+        clock("pull")
         _check_codes(duck, mapping)
+        clock("check")
         _derive(duck, mapping, as_of, window)
         result.warnings.extend(_warnings(duck))
+        clock("derive")
         _write(duck, staging, result, progress)
+        clock("write")
         if population is not None:
             shutil.copyfile(population, staging / "population.csv")
             result.rows["population.csv"] = _count_csv(staging / "population.csv")
@@ -160,6 +172,18 @@ def extract(
         shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _Clock:
+    """Seconds per step of an extraction, for the summary (where the time goes)."""
+
+    def __init__(self, steps: dict[str, float], started: float) -> None:
+        self.steps, self.last = steps, started
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.steps[step] = now - self.last
+        self.last = now
 
 
 def _window(since: Path, as_of: dt.date, overlap: dt.timedelta, days: int) -> Window:
@@ -267,7 +291,7 @@ def find_changes(conn, window: Window) -> Changes:
             with conn.cursor() as cur:
                 cur.execute(query, params)
                 return tuple(sorted(row[0] for row in cur.fetchall() if row[0] is not None))
-        except pymysql.err.Error as error:
+        except DriverError as error:
             raise SourceError(f"finding changes: {error.args[-1]}") from None
 
     return Changes(
