@@ -278,6 +278,17 @@ GROUP BY u.openemis_no, r.institution_classes_id, ap.code, subj.code, tm.value;
 CREATE TABLE out_attendance_marks AS
 SELECT institution_class_id::VARCHAR AS class_id, date, date::TIMESTAMP AS marked_at
 FROM s_marked_days WHERE periods > 0;
+-- a learner's day: periods absent, whether any was unexcused or late, first entry (codes
+-- compared in upper case, as MariaDB's case-insensitive collation compared them)
+CREATE TABLE s_absence_days AS
+SELECT a.student_id, a.institution_class_id, a.date,
+       count(DISTINCT CASE WHEN t.code <> 'LATE' THEN a.period END) AS absent_periods,
+       count(*) FILTER (WHERE t.code = 'UNEXCUSED') AS unexcused,
+       count(*) FILTER (WHERE t.code = 'LATE') AS late,
+       min(a.created) AS created
+FROM s_institution_student_absence_details a
+LEFT JOIN (SELECT id, upper(code) AS code FROM s_absence_types) t ON t.id = a.absence_type_id
+GROUP BY a.student_id, a.institution_class_id, a.date;
 -- absent: absent in every marked period; late: late in any period of a day not absent
 CREATE TABLE out_absences AS
 SELECT u.openemis_no AS student_id, a.institution_class_id::VARCHAR AS class_id, a.date,

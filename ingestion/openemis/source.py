@@ -13,11 +13,11 @@ mysqlclient (C, libmariadb): about 20 times the rows per second of decoding fiel
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -132,17 +132,18 @@ def pull(
     query: str,
     params: tuple | dict = (),
     on_rows: Callable[[int], None] | None = None,
-    spool_dir: Path | None = None,
+    loader: Loader | None = None,
 ) -> int:
     """Stream ``query``'s rows into the DuckDB table ``name``; returns the row count.
 
     The columns and their types come from the query run with ``LIMIT 0``; the rows come as CSV
-    lines made by the server (:func:`text_query`), spooled to a file in ``spool_dir`` that
-    DuckDB then reads in parallel."""
+    lines made by the server (:func:`text_query`), spooled to a file beside DuckDB's spill
+    files, which DuckDB then reads in parallel: at once, or on the ``loader``'s thread while
+    the next table is pulled."""
     args = params or None
     rows = 0
-    spool_dir = spool_dir or _spill_directory(duck)
-    handle, spool = tempfile.mkstemp(prefix=f"{name}-", suffix=".csv", dir=spool_dir)
+    handle, spool_name = tempfile.mkstemp(prefix=f"{name}-", suffix=".csv", dir=_spool_dir(duck))
+    spool = Path(spool_name)
     try:
         with os.fdopen(handle, "wb", buffering=1 << 20) as out:
             try:
@@ -160,14 +161,53 @@ def pull(
                             on_rows(len(batch))
             except DriverError as error:
                 raise SourceError(f"reading {name}: {_message(error)}") from None
-        load_spool(duck, name, columns, Path(spool), rows)
+        if loader is not None:
+            loader.load(name, columns, spool, rows)
+            spool = None  # the loader's now
+        else:
+            load_spool(duck, name, columns, spool, rows)
     finally:
-        with contextlib.suppress(OSError):
-            Path(spool).unlink()
+        if spool is not None:
+            spool.unlink(missing_ok=True)
     return rows
 
 
-def _spill_directory(duck) -> Path | None:
+class Loader:
+    """Loads spooled tables into DuckDB on a thread of its own (a cursor of its own), one after
+    another, while the main thread pulls the next table: the server's and the client's work
+    overlap DuckDB's. ``wait()`` raises the first load's error."""
+
+    def __init__(self, duck: duckdb.DuckDBPyConnection) -> None:
+        self.duck = duck
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="duckdb-load")
+        self.pending: list[Future] = []
+
+    def load(self, name: str, columns: list[tuple[str, str]], spool: Path, rows: int) -> None:
+        self.pending.append(self.pool.submit(self._load, name, columns, spool, rows))
+
+    def _load(self, name, columns, spool: Path, rows: int) -> None:
+        cursor = self.duck.cursor()
+        try:
+            load_spool(cursor, name, columns, spool, rows)
+        finally:
+            cursor.close()
+            spool.unlink(missing_ok=True)
+
+    def wait(self) -> None:
+        for future in self.pending:
+            future.result()
+        self.pending.clear()
+
+    def __enter__(self) -> Loader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.pool.shutdown(wait=True)  # a running load finishes; its spool is removed
+
+
+def _spool_dir(duck) -> Path | None:
     """DuckDB's own spill directory when it is set to an absolute path (the extraction's work
     folder), else None (the system's temporary folder)."""
     setting = duck.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
