@@ -273,6 +273,8 @@ JOIN s_education_subjects subj ON subj.id = r.education_subject_id
 JOIN s_assessment_periods p ON p.id = r.assessment_period_id
 JOIN m_grades_term tm ON tm.code = p.code
 GROUP BY u.openemis_no, r.institution_classes_id, ap.code, subj.code, tm.value;
+-- the largest pulled tables are dropped once used: the client's memory is bounded (1 GB)
+DROP TABLE s_assessment_item_results;
 
 -- attendance: periods collapsed to days ----------------------------------------------------
 CREATE TABLE out_attendance_marks AS
@@ -289,6 +291,7 @@ SELECT a.student_id, a.institution_class_id, a.date,
 FROM s_institution_student_absence_details a
 LEFT JOIN (SELECT id, upper(code) AS code FROM s_absence_types) t ON t.id = a.absence_type_id
 GROUP BY a.student_id, a.institution_class_id, a.date;
+DROP TABLE s_institution_student_absence_details;
 -- absent: absent in every marked period; late: late in any period of a day not absent
 CREATE TABLE out_absences AS
 SELECT u.openemis_no AS student_id, a.institution_class_id::VARCHAR AS class_id, a.date,
@@ -300,6 +303,7 @@ FROM s_absence_days a JOIN s_user_nos u ON u.id = a.student_id
 LEFT JOIN s_marked_days m ON m.institution_class_id = a.institution_class_id AND m.date = a.date
 WHERE (a.absent_periods >= coalesce(nullif(m.periods, 0), a.absent_periods) AND a.absent_periods > 0)
    OR a.late > 0;
+DROP TABLE s_absence_days;
 
 -- infrastructure: one row per institution and academic period ------------------------------
 CREATE TABLE infra_keys AS

@@ -141,6 +141,8 @@ def extract(
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-work-", dir=target.parent))
     duck = duckdb.connect()
     try:
+        # compressed in memory: a national database's tables mostly fit in the limit unspilled
+        duck.execute("ATTACH ':memory:' AS extraction (COMPRESS); USE extraction")
         duck.execute(
             f"SET TimeZone = 'UTC'; SET preserve_insertion_order = false; "
             f"SET memory_limit = '{MEMORY_LIMIT}'; SET temp_directory = '{work / 'spill'}'"

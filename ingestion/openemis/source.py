@@ -179,6 +179,7 @@ class Loader:
 
     def __init__(self, duck: duckdb.DuckDBPyConnection) -> None:
         self.duck = duck
+        self.database = duck.execute("SELECT current_database()").fetchall()[0][0]
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="duckdb-load")
         self.pending: list[Future] = []
 
@@ -188,6 +189,7 @@ class Loader:
     def _load(self, name, columns, spool: Path, rows: int) -> None:
         cursor = self.duck.cursor()
         try:
+            cursor.execute(f'USE "{self.database}"')  # a cursor starts in the default database
             load_spool(cursor, name, columns, spool, rows)
         finally:
             cursor.close()
