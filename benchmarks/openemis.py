@@ -24,6 +24,7 @@ from ingestion.openemis.reverse import create_schema, write_openemis
 from tests.mariadb import ThrowawayMariaDB
 
 EMIS = [sys.executable, "-m", "emis.cli"]
+PROFILE_LINES = ("steps:", "derive, slowest:", "write, slowest:")  # of `emis extract`
 
 
 def run_measured(command: list[str]) -> tuple[Measurement, str]:
@@ -272,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     print("\nfull extraction (the last), per source table:")
     print(table(pulled(full_out), ("source table", "rows", "rows/s")))
+    print("\n".join(line for line in full_out.splitlines() if line.startswith(PROFILE_LINES)))
     delta_rows = json.loads((delta_dir / "manifest.json").read_text())["files"]
     full, delta = median_of(fulls), median_of(deltas)
     print(

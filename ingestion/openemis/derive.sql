@@ -273,7 +273,8 @@ JOIN s_education_subjects subj ON subj.id = r.education_subject_id
 JOIN s_assessment_periods p ON p.id = r.assessment_period_id
 JOIN m_grades_term tm ON tm.code = p.code
 GROUP BY u.openemis_no, r.institution_classes_id, ap.code, subj.code, tm.value;
--- the largest pulled tables are dropped once used: the client's memory is bounded (1 GB)
+-- the largest pulled tables are dropped once used (extract.py drops the tables made here
+-- after their last use): the client's memory is bounded
 DROP TABLE s_assessment_item_results;
 
 -- attendance: periods collapsed to days ----------------------------------------------------
@@ -303,7 +304,6 @@ FROM s_absence_days a JOIN s_user_nos u ON u.id = a.student_id
 LEFT JOIN s_marked_days m ON m.institution_class_id = a.institution_class_id AND m.date = a.date
 WHERE (a.absent_periods >= coalesce(nullif(m.periods, 0), a.absent_periods) AND a.absent_periods > 0)
    OR a.late > 0;
-DROP TABLE s_absence_days;
 
 -- infrastructure: one row per institution and academic period ------------------------------
 CREATE TABLE infra_keys AS

@@ -27,6 +27,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,11 +161,13 @@ def extract(
         clock("pull")
         _check_codes(duck, mapping)
         clock("check")
-        result.derived = _derive(duck, mapping, as_of, window)
+        result.derived = _derive(
+            duck, mapping, as_of, window, write=lambda name: _write(duck, staging, name, result)
+        )
         result.warnings.extend(_warnings(duck))
         clock("derive")
-        _write(duck, staging, result, progress)
-        clock("write")
+        result.steps["write"] = sum(result.written.values())  # inside derive: files as made
+        result.steps["derive"] -= result.steps["write"]
         if population is not None:
             shutil.copyfile(population, staging / "population.csv")
             result.rows["population.csv"] = _count_csv(staging / "population.csv")
@@ -532,8 +535,14 @@ def _check_codes(duck, mapping: Mapping) -> None:
 # -- derive ----------------------------------------------------------------------------------
 
 
-def _derive(duck, mapping: Mapping, as_of: dt.date, window: Window | None) -> dict[str, float]:
-    """Run derive.sql; returns seconds per table it creates (the profile of the step)."""
+def _derive(
+    duck, mapping: Mapping, as_of: dt.date, window: Window | None, write: Callable[[str], None]
+) -> dict[str, float]:
+    """Run derive.sql; returns seconds per table it creates (the profile of the step).
+
+    Memory stays bounded by dropping what is no longer needed: each table derive.sql creates
+    is dropped after the last statement that names it, and each contract table (``out_*``)
+    is then ``write``-n first. The client never holds all contract files at once."""
     timings: dict[str, float] = {}
     text = DERIVE_SQL.read_text().format(
         tz=mapping.timezone.replace("'", ""),
@@ -545,19 +554,33 @@ def _derive(duck, mapping: Mapping, as_of: dt.date, window: Window | None) -> di
         month_day=mapping.survey_month_day,
         since=(window.since.isoformat(sep=" ") if window else "0001-01-01 00:00:00"),
     )
-    for statement in text.split(";\n"):
-        if statement.strip():
-            started = time.perf_counter()
-            try:
-                duck.execute(statement)
-            except duckdb.Error as error:  # a bug here, not bad data: say where
-                raise RuntimeError(
-                    f"{error}\n-- in derive.sql --\n{statement.strip()[:400]}"
-                ) from None
-            made = re.search(r"(?:CREATE TABLE|INSERT INTO)\s+(\w+)", statement)
-            name = made.group(1) if made else "other"
-            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+    statements = [st for st in text.split(";\n") if st.strip()]
+    made: list[str] = []  # tables derive.sql created and has not dropped yet
+    for index, statement in enumerate(statements):
+        started = time.perf_counter()
+        try:
+            duck.execute(statement)
+        except duckdb.Error as error:  # a bug here, not bad data: say where
+            raise RuntimeError(f"{error}\n-- in derive.sql --\n{statement.strip()[:400]}") from None
+        created = re.search(r"CREATE TABLE\s+(\w+)", statement)
+        name = created.group(1) if created else (_target(statement) or "other")
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+        if created:
+            made.append(created.group(1))
+        later = "\n".join(statements[index + 1 :])
+        for table in [t for t in made if not re.search(rf"\b{t}\b", later)]:
+            made.remove(table)
+            if table == "warnings":
+                continue
+            if table.startswith("out_"):
+                write(table[4:])
+            duck.execute(f"DROP TABLE IF EXISTS {table}")
     return timings
+
+
+def _target(statement: str) -> str | None:
+    found = re.search(r"(?:INSERT INTO|DROP TABLE)\s+(\w+)", statement)
+    return found.group(1) if found else None
 
 
 def _warnings(duck) -> list[str]:
@@ -578,22 +601,18 @@ def _academic_year(duck, as_of: dt.date) -> str:
 # -- write -----------------------------------------------------------------------------------
 
 
-def _write(duck, staging: Path, result: ExtractResult, progress: bool) -> None:
-    from tqdm import tqdm
-
-    for name in tqdm(CONTRACT_FILES, desc="write", disable=not progress, leave=False):
-        table = TABLES_BY_NAME[name]
-        columns = ", ".join(f'"{c}"' for c in table.column_names)
-        order = ", ".join(f'"{c}"' for c in (table.key or table.column_names))
-        path = staging / f"{name}.csv"
-        started = time.perf_counter()
-        duck.execute(
-            f"COPY (SELECT {columns} FROM out_{name} ORDER BY {order}) TO '{path}' ({CSV_OPTIONS})"
-        )
-        result.rows[f"{name}.csv"] = duck.execute(f"SELECT count(*) FROM out_{name}").fetchall()[0][
-            0
-        ]
-        result.written[name] = time.perf_counter() - started
+def _write(duck, staging: Path, name: str, result: ExtractResult) -> None:
+    """The contract file ``name`` from ``out_<name>``, in its key's order."""
+    table = TABLES_BY_NAME[name]
+    columns = ", ".join(f'"{c}"' for c in table.column_names)
+    order = ", ".join(f'"{c}"' for c in (table.key or table.column_names))
+    path = staging / f"{name}.csv"
+    started = time.perf_counter()
+    duck.execute(
+        f"COPY (SELECT {columns} FROM out_{name} ORDER BY {order}) TO '{path}' ({CSV_OPTIONS})"
+    )
+    result.rows[f"{name}.csv"] = duck.execute(f"SELECT count(*) FROM out_{name}").fetchall()[0][0]
+    result.written[name] = time.perf_counter() - started
 
 
 def _count_csv(path: Path) -> int:
