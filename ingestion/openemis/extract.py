@@ -88,8 +88,9 @@ LOSSY_COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 OVERLAP = dt.timedelta(hours=1)  # rows committed late with earlier timestamps are caught
-ATTENDANCE_WINDOW_DAYS = 14
-MEMORY_LIMIT = "1500MB"  # DuckDB's share of the client's 2 GB budget (1 GB was too little nationally)
+ATTENDANCE_WINDOW_DAYS = 14  # attendance dates re-read on every delta (no timestamps there)
+# DuckDB's share of the client's 2 GB budget (1 GB ran out nationally)
+MEMORY_LIMIT = "1500MB"
 
 
 @dataclass
