@@ -44,12 +44,22 @@ class MariaDBError(RuntimeError):
 class ThrowawayMariaDB:
     """A private MariaDB server for one test session: ``root`` over a unix socket, no password."""
 
-    def __init__(self, server: Path | None = None, base_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        server: Path | None = None,
+        base_dir: Path | None = None,
+        keep_dir: Path | None = None,
+        buffer_pool: str = "256M",
+    ) -> None:
+        """``keep_dir``: a directory of the caller's that outlives the server (a benchmark's
+        filled database, reused by the next run) instead of a temporary one deleted on stop."""
         found = server or find_mariadbd()
         if found is None:
             raise MariaDBError("no MariaDB server (mariadbd, mariadb-install-db) found")
         self.server = found
         self.base_dir = base_dir
+        self.keep_dir = keep_dir
+        self.buffer_pool = buffer_pool
         self.as_root = os.geteuid() == 0
         self.root: Path | None = None
         self.process: subprocess.Popen | None = None
@@ -92,8 +102,15 @@ class ThrowawayMariaDB:
         return self
 
     def _install(self) -> None:
-        root = Path(tempfile.mkdtemp(prefix="emis-mariadb-", dir=self.base_dir))
-        self.root = root
+        if self.keep_dir is not None:
+            root = self.keep_dir.absolute()
+            root.mkdir(parents=True, exist_ok=True)
+            self.root = root
+            if (root / "data" / "mysql").is_dir():
+                return  # installed (and perhaps filled) by an earlier run
+        else:
+            root = Path(tempfile.mkdtemp(prefix="emis-mariadb-", dir=self.base_dir))
+            self.root = root
         if self.as_root:
             shutil.chown(root, user=SERVER_OS_USER, group=None)
             root.chmod(0o755)
@@ -128,7 +145,7 @@ class ThrowawayMariaDB:
                 # Durability is worthless for a server deleted after the run; these make it fast.
                 "--innodb-flush-log-at-trx-commit=0",
                 "--innodb-doublewrite=0",
-                "--innodb-buffer-pool-size=256M",
+                f"--innodb-buffer-pool-size={self.buffer_pool}",
                 "--character-set-server=utf8mb4",
                 "--collation-server=utf8mb4_unicode_ci",
             ]
@@ -178,7 +195,7 @@ class ThrowawayMariaDB:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.process = None
-        if self.root is not None:
+        if self.root is not None and self.keep_dir is None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
 

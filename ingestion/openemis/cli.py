@@ -110,6 +110,12 @@ def format_summary(result) -> str:
     lines.append(f"{'file':<40} {'rows':>12}")
     lines.extend(f"{name:<40} {rows:>12,}" for name, rows in result.rows.items())
     lines.extend(f"warning: {warning}" for warning in result.warnings)
+    if result.steps:
+        lines.append("steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.steps.items()))
+        slowest = sorted(result.derived.items(), key=lambda item: -item[1])[:6]
+        lines.append("derive, slowest: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
+        slowest = sorted(result.written.items(), key=lambda item: -item[1])[:4]
+        lines.append("write, slowest: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
     lines.append(
         f"wrote a {result.kind} export to {result.path} in {result.seconds:.1f} s "
         f"(watermark {result.watermark})"

@@ -273,11 +273,26 @@ JOIN s_education_subjects subj ON subj.id = r.education_subject_id
 JOIN s_assessment_periods p ON p.id = r.assessment_period_id
 JOIN m_grades_term tm ON tm.code = p.code
 GROUP BY u.openemis_no, r.institution_classes_id, ap.code, subj.code, tm.value;
+-- the largest pulled tables are dropped once used (extract.py drops the tables made here
+-- after their last use): the client's memory is bounded
+DROP TABLE s_assessment_item_results;
 
 -- attendance: periods collapsed to days ----------------------------------------------------
 CREATE TABLE out_attendance_marks AS
 SELECT institution_class_id::VARCHAR AS class_id, date, date::TIMESTAMP AS marked_at
 FROM s_marked_days WHERE periods > 0;
+-- a learner's day: periods absent, whether any was unexcused or late, first entry (codes
+-- compared in upper case, as MariaDB's case-insensitive collation compared them)
+CREATE TABLE s_absence_days AS
+SELECT a.student_id, a.institution_class_id, a.date,
+       count(DISTINCT CASE WHEN t.code <> 'LATE' THEN a.period END) AS absent_periods,
+       count(*) FILTER (WHERE t.code = 'UNEXCUSED') AS unexcused,
+       count(*) FILTER (WHERE t.code = 'LATE') AS late,
+       min(a.created) AS created
+FROM s_institution_student_absence_details a
+LEFT JOIN (SELECT id, upper(code) AS code FROM s_absence_types) t ON t.id = a.absence_type_id
+GROUP BY a.student_id, a.institution_class_id, a.date;
+DROP TABLE s_institution_student_absence_details;
 -- absent: absent in every marked period; late: late in any period of a day not absent
 CREATE TABLE out_absences AS
 SELECT u.openemis_no AS student_id, a.institution_class_id::VARCHAR AS class_id, a.date,

@@ -27,17 +27,25 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pymysql
 
 from emis import __version__
 from ingestion.contract import MANIFEST_FILE, TABLES_BY_NAME
 from ingestion.manifest import read_manifest, sha256_of
 from ingestion.openemis.mapping import LOOKUPS, Mapping, UnmappedCodeError, load_mapping
-from ingestion.openemis.source import Dsn, SourceError, open_snapshot, parse_dsn, pull
+from ingestion.openemis.source import (
+    DriverError,
+    Dsn,
+    Loader,
+    SourceError,
+    open_snapshot,
+    parse_dsn,
+    pull,
+)
 from ingestion.readers import FileError
 from ingestion.synthetic.export import CSV_OPTIONS
 
@@ -80,8 +88,9 @@ LOSSY_COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 OVERLAP = dt.timedelta(hours=1)  # rows committed late with earlier timestamps are caught
-ATTENDANCE_WINDOW_DAYS = 14
-MEMORY_LIMIT = "1GB"  # DuckDB's share of the client's 2 GB budget  # attendance dates re-read on every delta (no timestamps there)
+ATTENDANCE_WINDOW_DAYS = 14  # attendance dates re-read on every delta (no timestamps there)
+# DuckDB's share of the client's 2 GB budget (1 GB ran out nationally)
+MEMORY_LIMIT = "1500MB"
 
 
 @dataclass
@@ -90,6 +99,9 @@ class ExtractResult:
     kind: str  # "full" | "delta"
     rows: dict[str, int] = field(default_factory=dict)  # contract file -> rows written
     pulled: dict[str, tuple[int, float]] = field(default_factory=dict)  # source -> rows, s
+    steps: dict[str, float] = field(default_factory=dict)  # pull, check, derive, write -> s
+    derived: dict[str, float] = field(default_factory=dict)  # derive.sql's tables -> s
+    written: dict[str, float] = field(default_factory=dict)  # contract files -> s
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     watermark: str = ""
@@ -125,11 +137,14 @@ def extract(
     result = ExtractResult(path=target, kind="delta" if window else "full")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    # The pulled tables live in a DuckDB file beside the output, not in memory: a national
-    # database is larger than the client's memory budget; DuckDB spills past memory_limit.
+    # The pulled tables live in a DuckDB file in the work folder beside the output, spilling
+    # there past memory_limit: a national database is larger than the client's memory budget.
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-work-", dir=target.parent))
-    duck = duckdb.connect(str(work / "extract.duckdb"))
+    duck = duckdb.connect()
     try:
+        # A DuckDB file in the work folder: its blocks can always be evicted, so DuckDB keeps to
+        # memory_limit (in memory, a national extraction ran out of it in out_absences).
+        duck.execute(f"ATTACH '{work / 'extract.duckdb'}' AS extraction; USE extraction")
         duck.execute(
             f"SET TimeZone = 'UTC'; SET preserve_insertion_order = false; "
             f"SET memory_limit = '{MEMORY_LIMIT}'; SET temp_directory = '{work / 'spill'}'"
@@ -143,10 +158,17 @@ def extract(
             _pull_all(conn, duck, mapping, window, result, progress)
         finally:
             conn.close()
+        clock = _Clock(result.steps, started)
+        clock("pull")
         _check_codes(duck, mapping)
-        _derive(duck, mapping, as_of, window)
+        clock("check")
+        result.derived = _derive(
+            duck, mapping, as_of, window, write=lambda name: _write(duck, staging, name, result)
+        )
         result.warnings.extend(_warnings(duck))
-        _write(duck, staging, result, progress)
+        clock("derive")
+        result.steps["write"] = sum(result.written.values())  # inside derive: files as made
+        result.steps["derive"] -= result.steps["write"]
         if population is not None:
             shutil.copyfile(population, staging / "population.csv")
             result.rows["population.csv"] = _count_csv(staging / "population.csv")
@@ -160,6 +182,18 @@ def extract(
         shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _Clock:
+    """Seconds per step of an extraction, for the summary (where the time goes)."""
+
+    def __init__(self, steps: dict[str, float], started: float) -> None:
+        self.steps, self.last = steps, started
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.steps[step] = now - self.last
+        self.last = now
 
 
 def _window(since: Path, as_of: dt.date, overlap: dt.timedelta, days: int) -> Window:
@@ -267,7 +301,7 @@ def find_changes(conn, window: Window) -> Changes:
             with conn.cursor() as cur:
                 cur.execute(query, params)
                 return tuple(sorted(row[0] for row in cur.fetchall() if row[0] is not None))
-        except pymysql.err.Error as error:
+        except DriverError as error:
             raise SourceError(f"finding changes: {error.args[-1]}") from None
 
     return Changes(
@@ -295,7 +329,7 @@ def _source_queries(window: Window | None, changes: Changes | None = None) -> li
     moved = f"WHERE student_id IN {_in(changes.learners)}" if window else ""
     dates = _in(changes.absence_dates)
     marks_where = f"WHERE (date >= %(from_date)s OR date IN {dates})" if window else ""
-    absences_where = f"WHERE (a.date >= %(from_date)s OR a.date IN {dates})" if window else ""
+    absences_where = f"WHERE (date >= %(from_date)s OR date IN {dates})" if window else ""
     # the latest result entered stands, and a changed result is newer than any it corrects
     results_where = f"WHERE {_CHANGED}" if window else ""
     queries = [(f"s_{t}", f"SELECT * FROM {t}") for t in _LOOKUP_TABLES]
@@ -343,18 +377,12 @@ def _source_queries(window: Window | None, changes: Changes | None = None) -> li
             + " COALESCE(no_scheduled_class, 0) = 0 "
             "GROUP BY institution_class_id, date",
         ),
-        # a learner's day: periods absent, whether any was unexcused or late, first entry
+        # absences per period, as entered: collapsed to days in derive.sql (faster in DuckDB
+        # than by the server's GROUP BY, which sorts them in a temporary table)
         (
-            "s_absence_days",
-            "SELECT a.student_id, a.institution_class_id, a.date, "
-            "COUNT(DISTINCT CASE WHEN t.code <> 'LATE' THEN a.period END) AS absent_periods, "
-            "SUM(CASE WHEN t.code = 'UNEXCUSED' THEN 1 ELSE 0 END) AS unexcused, "
-            "SUM(CASE WHEN t.code = 'LATE' THEN 1 ELSE 0 END) AS late, "
-            "SUM(CASE WHEN t.code IS NULL THEN 1 ELSE 0 END) AS untyped, "
-            "MIN(a.created) AS created, MAX(COALESCE(a.modified, a.created)) AS changed "
-            "FROM institution_student_absence_details a "
-            f"LEFT JOIN absence_types t ON t.id = a.absence_type_id {absences_where} "
-            "GROUP BY a.student_id, a.institution_class_id, a.date",
+            "s_institution_student_absence_details",
+            "SELECT student_id, institution_class_id, date, period, absence_type_id, created "
+            f"FROM institution_student_absence_details {absences_where}",
         ),
     ]
     for table in (
@@ -383,24 +411,28 @@ def _pull_all(conn, duck, mapping, window, result, progress: bool) -> None:
 
     params = {"since": window.since, "from_date": window.from_date} if window else None
     changes = find_changes(conn, window) if window else None
-    for name, query in _source_queries(window, changes):
-        started = time.perf_counter()
-        with tqdm(
-            desc=f"pull {name[2:]:<36}",
-            unit=" rows",
-            disable=not progress,
-            unit_scale=True,
-            leave=False,
-        ) as bar:
-            rows = pull(
-                conn,
-                duck,
-                name,
-                query,
-                params if params and "%(" in query else (),
-                on_rows=bar.update,
-            )
-        result.pulled[name[2:]] = (rows, time.perf_counter() - started)
+    with Loader(duck) as loader:
+        for name, query in _source_queries(window, changes):
+            started = time.perf_counter()
+            with tqdm(
+                desc=f"pull {name[2:]:<36}",
+                unit=" rows",
+                disable=not progress,
+                unit_scale=True,
+                leave=False,
+            ) as bar:
+                rows = pull(
+                    conn,
+                    duck,
+                    name,
+                    query,
+                    params if params and "%(" in query else (),
+                    on_rows=bar.update,
+                    loader=loader,
+                )
+            # rows/s from the server to the spool; DuckDB loads it meanwhile
+            result.pulled[name[2:]] = (rows, time.perf_counter() - started)
+        loader.wait()
     for key, rows in ((k, mapping.rows(k)) for k in LOOKUPS):
         table = "m_" + key.replace(".", "_")
         width = 3 if key in ("staff.position", "education.grade") else 2
@@ -504,7 +536,15 @@ def _check_codes(duck, mapping: Mapping) -> None:
 # -- derive ----------------------------------------------------------------------------------
 
 
-def _derive(duck, mapping: Mapping, as_of: dt.date, window: Window | None) -> None:
+def _derive(
+    duck, mapping: Mapping, as_of: dt.date, window: Window | None, write: Callable[[str], None]
+) -> dict[str, float]:
+    """Run derive.sql; returns seconds per table it creates (the profile of the step).
+
+    Memory stays bounded by dropping what is no longer needed: each table derive.sql creates
+    is dropped after the last statement that names it, and each contract table (``out_*``)
+    is then ``write``-n first. The client never holds all contract files at once."""
+    timings: dict[str, float] = {}
     text = DERIVE_SQL.read_text().format(
         tz=mapping.timezone.replace("'", ""),
         as_of=as_of.isoformat(),
@@ -515,14 +555,33 @@ def _derive(duck, mapping: Mapping, as_of: dt.date, window: Window | None) -> No
         month_day=mapping.survey_month_day,
         since=(window.since.isoformat(sep=" ") if window else "0001-01-01 00:00:00"),
     )
-    for statement in text.split(";\n"):
-        if statement.strip():
-            try:
-                duck.execute(statement)
-            except duckdb.Error as error:  # a bug here, not bad data: say where
-                raise RuntimeError(
-                    f"{error}\n-- in derive.sql --\n{statement.strip()[:400]}"
-                ) from None
+    statements = [st for st in text.split(";\n") if st.strip()]
+    made: list[str] = []  # tables derive.sql created and has not dropped yet
+    for index, statement in enumerate(statements):
+        started = time.perf_counter()
+        try:
+            duck.execute(statement)
+        except duckdb.Error as error:  # a bug here, not bad data: say where
+            raise RuntimeError(f"{error}\n-- in derive.sql --\n{statement.strip()[:400]}") from None
+        created = re.search(r"CREATE TABLE\s+(\w+)", statement)
+        name = created.group(1) if created else (_target(statement) or "other")
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+        if created:
+            made.append(created.group(1))
+        later = "\n".join(statements[index + 1 :])
+        for table in [t for t in made if not re.search(rf"\b{t}\b", later)]:
+            made.remove(table)
+            if table == "warnings":
+                continue
+            if table.startswith("out_"):
+                write(table[4:])
+            duck.execute(f"DROP TABLE IF EXISTS {table}")
+    return timings
+
+
+def _target(statement: str) -> str | None:
+    found = re.search(r"(?:INSERT INTO|DROP TABLE)\s+(\w+)", statement)
+    return found.group(1) if found else None
 
 
 def _warnings(duck) -> list[str]:
@@ -543,20 +602,18 @@ def _academic_year(duck, as_of: dt.date) -> str:
 # -- write -----------------------------------------------------------------------------------
 
 
-def _write(duck, staging: Path, result: ExtractResult, progress: bool) -> None:
-    from tqdm import tqdm
-
-    for name in tqdm(CONTRACT_FILES, desc="write", disable=not progress, leave=False):
-        table = TABLES_BY_NAME[name]
-        columns = ", ".join(f'"{c}"' for c in table.column_names)
-        order = ", ".join(f'"{c}"' for c in (table.key or table.column_names))
-        path = staging / f"{name}.csv"
-        duck.execute(
-            f"COPY (SELECT {columns} FROM out_{name} ORDER BY {order}) TO '{path}' ({CSV_OPTIONS})"
-        )
-        result.rows[f"{name}.csv"] = duck.execute(f"SELECT count(*) FROM out_{name}").fetchall()[0][
-            0
-        ]
+def _write(duck, staging: Path, name: str, result: ExtractResult) -> None:
+    """The contract file ``name`` from ``out_<name>``, in its key's order."""
+    table = TABLES_BY_NAME[name]
+    columns = ", ".join(f'"{c}"' for c in table.column_names)
+    order = ", ".join(f'"{c}"' for c in (table.key or table.column_names))
+    path = staging / f"{name}.csv"
+    started = time.perf_counter()
+    duck.execute(
+        f"COPY (SELECT {columns} FROM out_{name} ORDER BY {order}) TO '{path}' ({CSV_OPTIONS})"
+    )
+    result.rows[f"{name}.csv"] = duck.execute(f"SELECT count(*) FROM out_{name}").fetchall()[0][0]
+    result.written[name] = time.perf_counter() - started
 
 
 def _count_csv(path: Path) -> int:

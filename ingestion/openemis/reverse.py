@@ -64,22 +64,33 @@ def write_openemis(
     mapping: Mapping | None = None,
     periods_per_day: int = 2,
     progress: Callable[[str], None] | None = None,
+    work_dir: Path | None = None,
 ) -> ReverseResult:
-    """Fill the (empty, schema-created) database behind ``conn`` from ``export_dir``."""
+    """Fill the (empty, schema-created) database behind ``conn`` from ``export_dir``.
+
+    The staging DuckDB is a file in a temporary folder (under ``work_dir``), with a memory
+    limit: a national export's staged tables are larger than memory and spill there."""
     mapping = mapping or load_mapping()
     result = ReverseResult()
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET threads = 2; SET preserve_insertion_order = false")
-    _read_export(con, export_dir)
-    _lookups(con, mapping)
-    tables = _shape(con, mapping, periods_per_day, result)
-    with tempfile.TemporaryDirectory(prefix="emis-openemis-") as tmp:
-        for name, query in tables:
-            if progress:
-                progress(name)
-            result.rows[name] = _load(con, conn, name, query, Path(tmp))
-    conn.commit()
+    with tempfile.TemporaryDirectory(prefix="emis-openemis-", dir=work_dir) as tmp:
+        con = duckdb.connect(str(Path(tmp) / "reverse.duckdb"))
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute(
+                "SET threads = 2; SET preserve_insertion_order = false; "
+                f"SET memory_limit = '4GB'; SET temp_directory = '{Path(tmp) / 'spill'}'"
+            )
+            _read_export(con, export_dir)
+            _lookups(con, mapping)
+            tables = _shape(con, mapping, periods_per_day, result)
+            for name, query in tables:
+                if progress:
+                    progress(name)
+                result.rows[name] = _load(con, conn, name, query, Path(tmp))
+                conn.commit()  # a table a transaction: no undo log of the whole fill
+                (Path(tmp) / f"{name}.tsv").unlink(missing_ok=True)
+        finally:
+            con.close()
     return result
 
 

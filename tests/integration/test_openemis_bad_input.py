@@ -136,10 +136,10 @@ def test_a_server_killed_mid_extraction_leaves_the_output_untouched(
         (out / "earlier.txt").write_text("kept")
         real_pull = extract_module.pull
 
-        def pull_then_crash(conn, duck, name, query, params=(), on_rows=None):
+        def pull_then_crash(conn, duck, name, query, params=(), on_rows=None, **kw):
             if name == "s_security_users":
                 own.kill()
-            return real_pull(conn, duck, name, query, params, on_rows)
+            return real_pull(conn, duck, name, query, params, on_rows, **kw)
 
         monkeypatch.setattr(extract_module, "pull", pull_then_crash)
         with pytest.raises(SourceError) as raised:
