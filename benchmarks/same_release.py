@@ -12,8 +12,14 @@ from both sides first (``VOLATILE``):
   the audit's and the control's seconds, and the disclosure method's fingerprint (a hash of
   the disclosure modules' source, so any edit of them changes it) and the file list's order
   stays compared;
-- the data dictionary (dbt docs): dbt's generation and invocation times and ids and each
-  node's creation time;
+- the data dictionary (dbt docs): the manifest and catalog it embeds are compared as JSON
+  (keys in any order: dbt's parse order), less dbt's generation and invocation times and
+  ids, each node's creation time, dbt's anonymous user id and the EMIS_HOME in compiled
+  paths (both belong to the home that published, ``$EMIS_HOME/dbt``); the rest of the page
+  byte for byte;
+- the issues of the restricted bundle (``dq_issues``, ``monitoring_issues``): the time the
+  check ran (``detected_at``); these and the monitoring tables are compared as sets of rows,
+  since the bundle writes them in the warehouse's scan order, which a rebuild changes;
 - DuckDB files (``open.duckdb``, ``form_inputs.duckdb``): DuckDB does not write the same bytes
   twice, so their tables are compared instead: names, column names and types, row count and
   an order-free hash of the rows.
@@ -37,12 +43,17 @@ VOLATILE_DISCLOSURE = ("method",)
 VOLATILE_AUDIT = ("seconds", "control_seconds")
 RECORD_TABLE = "release"  # the release record as a table of the open bundle
 
-# dbt docs: when and by which invocation the page was generated, when each node was parsed.
-DICTIONARY_VOLATILE = re.compile(
-    rb'("(?:generated_at|invocation_started_at|run_started_at)": ?)"[^"]*"'
-    rb'|("invocation_id": ?)"[^"]*"'
-    rb'|("created_at": ?)[0-9.e+]+'
-)
+# dbt docs: the manifest and catalog embedded in the page, less when and by which invocation
+# it was generated, when each node was parsed, dbt's anonymous user id, and the EMIS_HOME of
+# compiled paths; their keys in any order (dbt's parse order).
+DICTIONARY_EMBEDS = ("manifest:", "catalog:")
+DICTIONARY_VOLATILE = {"generated_at", "invocation_id", "invocation_started_at",
+                       "run_started_at", "created_at", "user_id"}  # fmt: skip
+COMPILED_PATH = re.compile(r"^.*(?=/dbt/target/)")
+# Restricted tables written in the warehouse's scan order; the check's time in the issues.
+UNORDERED = ("dq_issues", "monitoring_issues", "monitoring_organizations",
+             "monitoring_territories")  # fmt: skip
+CHECK_TIME = "detected_at"
 
 
 def stable_record(record: dict) -> dict:
@@ -86,10 +97,28 @@ def _record_table(path: Path) -> list:
     return [stable_record(row) for row in frame.astype(str).to_dict(orient="records")]
 
 
-def _dictionary(path: Path) -> str:
-    text = DICTIONARY_VOLATILE.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + b"~",
-                                   path.read_bytes())  # fmt: skip
-    return hashlib.sha256(text).hexdigest()
+def _dictionary(path: Path) -> tuple[str, list[str]]:
+    """The page's own bytes (less its embedded documents), and each embedded document."""
+    text = path.read_text(encoding="utf-8")
+    decoder = json.JSONDecoder()
+    documents = []
+    for label in DICTIONARY_EMBEDS:
+        start = text.index(label + "{") + len(label)
+        document, end = decoder.raw_decode(text, start)
+        documents.append(json.dumps(_stable_docs(document), sort_keys=True))
+        text = text[:start] + "{}" + text[end:]
+    return hashlib.sha256(text.encode()).hexdigest(), documents
+
+
+def _stable_docs(value):
+    if isinstance(value, dict):
+        return {key: "~" if key in DICTIONARY_VOLATILE else _stable_docs(item)
+                for key, item in value.items()}  # fmt: skip
+    if isinstance(value, list):
+        return [_stable_docs(item) for item in value]
+    if isinstance(value, str) and "/dbt/target/" in value:
+        return COMPILED_PATH.sub("~", value)
+    return value
 
 
 def _duckdb(path: Path) -> list:
@@ -115,6 +144,15 @@ def _duckdb(path: Path) -> list:
     return tables
 
 
+def _unordered(path: Path) -> str:
+    """The table's rows in sorted order, without the check's time."""
+    import pandas as pd
+
+    frame = pd.read_parquet(path).drop(columns=CHECK_TIME, errors="ignore")
+    frame = frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
+    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+
+
 def _bytes(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -131,6 +169,8 @@ def fingerprint(path: Path) -> tuple[str, object]:
         return "dbt docs, times removed", _dictionary(path)
     if path.suffix == ".duckdb":
         return "tables", _duckdb(path)
+    if path.stem in UNORDERED and path.suffix == ".parquet":
+        return "rows in any order", _unordered(path)
     return "bytes", _bytes(path)
 
 
