@@ -13,7 +13,8 @@ from both sides first (``VOLATILE``):
   the disclosure modules' source, so any edit of them changes it) and the file list's order
   stays compared;
 - the data dictionary (dbt docs): the manifest and catalog it embeds are compared as JSON
-  (keys in any order: dbt's parse order), less dbt's generation and invocation times and
+  (keys, and lists dbt fills in its parse order such as a node's dependencies, in any
+  order), less dbt's generation and invocation times and
   ids, each node's creation time, dbt's anonymous user id and the EMIS_HOME in compiled
   paths (both belong to the home that published, ``$EMIS_HOME/dbt``); the rest of the page
   byte for byte;
@@ -50,6 +51,8 @@ DICTIONARY_EMBEDS = ("manifest:", "catalog:")
 DICTIONARY_VOLATILE = {"generated_at", "invocation_id", "invocation_started_at",
                        "run_started_at", "created_at", "user_id"}  # fmt: skip
 COMPILED_PATH = re.compile(r"^.*(?=/dbt/target/)")
+# Lists dbt fills in its parse order: a node's sources, refs and dependencies, the graph maps.
+DICTIONARY_SETS = {"sources", "refs", "nodes", "macros", "parent_map", "child_map"}
 # Restricted tables written in the warehouse's scan order; the check's time in the issues.
 UNORDERED = ("dq_issues", "monitoring_issues", "monitoring_organizations",
              "monitoring_territories")  # fmt: skip
@@ -110,12 +113,18 @@ def _dictionary(path: Path) -> tuple[str, list[str]]:
     return hashlib.sha256(text.encode()).hexdigest(), documents
 
 
-def _stable_docs(value):
+def _stable_docs(value, unordered: bool = False):
+    """``value`` less its volatile keys; lists under ``DICTIONARY_SETS`` (or, in a graph map,
+    each node's list) sorted."""
     if isinstance(value, dict):
-        return {key: "~" if key in DICTIONARY_VOLATILE else _stable_docs(item)
-                for key, item in value.items()}  # fmt: skip
+        stable = {}
+        for key, item in value.items():
+            as_set = key in DICTIONARY_SETS or (unordered and isinstance(item, list))
+            stable[key] = "~" if key in DICTIONARY_VOLATILE else _stable_docs(item, as_set)
+        return stable
     if isinstance(value, list):
-        return [_stable_docs(item) for item in value]
+        items = [_stable_docs(item) for item in value]
+        return sorted(items, key=json.dumps) if unordered else items
     if isinstance(value, str) and "/dbt/target/" in value:
         return COMPILED_PATH.sub("~", value)
     return value
