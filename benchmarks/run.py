@@ -28,6 +28,9 @@ EMIS = [sys.executable, "-m", "emis.cli"]
 class Measurement:
     seconds: float
     peak_mib: float
+    # User and system time of the process and the workers it waited for: on a shared machine
+    # the work done, which the load hardly changes, beside the wall time, which it does.
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class Stage:
     def peak_mib(self) -> float:
         return statistics.median(run.peak_mib for run in self.runs)
 
+    @property
+    def cpu_seconds(self) -> float:
+        return statistics.median(run.cpu_seconds for run in self.runs)
+
 
 class StageFailed(RuntimeError):  # noqa: N818 (a benchmark stage, not an error of the code)
     """A stage's command failed: the stages measured so far are still printed."""
@@ -59,7 +66,8 @@ def measure(
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in exit_codes:
         raise StageFailed(f"benchmark: {' '.join(command)} exited with {process.returncode}")
-    return Measurement(time.perf_counter() - started, usage.ru_maxrss / 1024)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measurement(time.perf_counter() - started, usage.ru_maxrss / 1024, cpu)
 
 
 def export_rows(export: Path) -> int:
@@ -230,11 +238,13 @@ def postgres_warehouses(work: Path, stack: ExitStack):
 
 
 def print_table(stages: list[Stage]) -> None:
-    print(f"{'stage':<18} {'runs':>4} {'wall s (median)':>16} {'peak MiB':>9} {'rows/s':>12}")
+    print(f"{'stage':<18} {'runs':>4} {'wall s (median)':>16} {'cpu s':>7} {'peak MiB':>9} "
+          f"{'rows/s':>12}")  # fmt: skip
     for stage in stages:
         print(
             f"{stage.name:<18} {len(stage.runs):>4} {stage.seconds:>16.1f} "
-            f"{stage.peak_mib:>9,.0f} {stage.rows / stage.seconds:>12,.0f}"
+            f"{stage.cpu_seconds:>7.1f} {stage.peak_mib:>9,.0f} "
+            f"{stage.rows / stage.seconds:>12,.0f}"
         )
 
 

@@ -153,6 +153,8 @@ def assemble(
     issues: pd.DataFrame,
 ) -> list[dict]:
     """The certificates from per-organization facts (pure: frames in, documents out)."""
+    from reports.fill import nonzero_each_organization
+
     organizations = organizations.sort_values("organization_id")
     learners_of = learners.groupby("organization_id")["learners"].sum().to_dict()
     documents = {
@@ -171,12 +173,13 @@ def assemble(
         for row in organizations.itertuples()
     }
     for form, facts in forms:
-        for organization, own in _by_organization(facts).items():
+        for organization, values in nonzero_each_organization(form, facts).items():
             if organization in documents:
                 documents[organization]["forms"][form.id] = {
                     "code": form.code,
-                    "cells": form_cells(form, own),
-                }
+                    "cells": {f"{section}/{row}/{col}": value
+                              for (section, row, col), value in values.items()},
+                }  # fmt: skip
     for row in records.itertuples():
         if row.organization_id in documents and int(row.records):
             documents[row.organization_id]["records"][row.register] = int(row.records)
@@ -185,27 +188,6 @@ def assemble(
             severity = "blocking" if row.severity == "blocking" else "warning"
             documents[row.organization_id]["quality"][severity][row.rule] = int(row.records)
     return [canonical.stable(documents[key]) for key in sorted(documents)]
-
-
-def _by_organization(facts: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
-    """Each organization's own facts (the form covers exactly the organizations listed)."""
-    split = {name: dict(tuple(frame.groupby("organization_id"))) for name, frame in facts.items()}
-    empty = {name: frame.iloc[0:0] for name, frame in facts.items()}
-    return {
-        organization: {name: split[name].get(organization, empty[name]) for name in facts}
-        for organization in split["organizations"]
-    }
-
-
-def form_cells(form, facts: Mapping[str, pd.DataFrame]) -> dict[str, float | int]:
-    """The form's non-zero cells for one organization's facts ("section/row/col" -> value)."""
-    from reports.fill import fill
-
-    return {
-        f"{section}/{row}/{col}": value
-        for (section, row, col), value in fill(form, facts).items()
-        if value not in (None, 0)
-    }
 
 
 def sha256(document: Mapping) -> str:

@@ -280,6 +280,19 @@ def test_the_data_dictionary_is_one_self_contained_page(duckdb_build):
     assert "<script src=" not in page and 'rel="stylesheet"' not in page
 
 
+def test_the_data_dictionary_is_reused_while_its_inputs_are_unchanged(duckdb_build):
+    settings = duckdb_build[0]
+    written = generate_data_dictionary(settings).stat().st_mtime_ns
+    assert generate_data_dictionary(settings).stat().st_mtime_ns == written  # dbt not run
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("create table main.data_dictionary_probe (probe integer)")
+    try:  # a table more in the catalog: the page is made again
+        assert generate_data_dictionary(settings).stat().st_mtime_ns != written
+    finally:
+        with duckdb.connect(str(settings.warehouse_path)) as con:
+            con.execute("drop table main.data_dictionary_probe")
+
+
 def test_attendance_reporting_finds_the_classes_with_unmarked_days(duckdb_build, tiny_export):
     """The classes planted with unmarked school days are exactly those reporting under 100 %."""
     planted = tiny_export.defects("unmarked_attendance")

@@ -184,12 +184,18 @@ def switch_current(root: Path, release_id: str) -> None:
 
 # --- inputs ---------------------------------------------------------------------------------------
 
+# Sorted by their keys: a table's scan order changes when it is rebuilt, and the same data
+# must give the same files (benchmarks/same_release.py).
 RESTRICTED_TABLES = {
-    "monitoring_organizations": "select * from marts_monitoring.monitoring_organizations",
-    "monitoring_territories": "select * from marts_monitoring.monitoring_territories",
-    "monitoring_issues": "select * from marts_monitoring.monitoring_issues",
+    "monitoring_organizations": "select * from marts_monitoring.monitoring_organizations "
+    "order by organization_id",
+    "monitoring_territories": "select * from marts_monitoring.monitoring_territories "
+    "order by geographic_level, territory_code",
+    "monitoring_issues": "select * from marts_monitoring.monitoring_issues "
+    "order by rule_id, register, record_id, organization_id",
     "dq_issues": "select issues.* from quality.dq_issues as issues "
-    "inner join meta.latest_load as latest on issues.load_id = latest.load_id",
+    "inner join meta.latest_load as latest on issues.load_id = latest.load_id "
+    "order by issues.rule, issues.register, issues.record_id, issues.org_id",
 }
 
 
