@@ -33,6 +33,7 @@ import pandas as pd
 from emis import __version__
 from emis.errors import UserError
 from emis.settings import Settings
+from emis.workers import worker_processes
 from signoff import release as signoff_release
 from signoff import store as signoff_store
 from warehouse.read import BREAKDOWNS
@@ -386,12 +387,7 @@ def control_blocks(
         )  # fmt: skip
     if workers == 1:
         return [(rows, control_block(*task)) for rows, task in zip(order, tasks, strict=True)]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn: a fresh interpreter, not a fork of one holding database and solver threads.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with worker_processes(workers) as pool:
         results = list(pool.map(control_block, *zip(*tasks, strict=True)))
     return list(zip(order, results, strict=True))
 
