@@ -119,17 +119,16 @@ def compute(settings: Settings, census_date: dt.date | None = None) -> list[dict
         everyone = fetch_facts(
             run, parameters(), {"organizations": {"district_code"}, "learners": set()}
         )
-        forms = [
-            (
-                form,
-                fetch_facts(
-                    run,
-                    parameters(form.sectors, form.operating_only, form.period),
-                    wanted_queries(form),
-                ),
+        forms = []
+        for group in sharing_facts(certified_forms(), wanted_queries):
+            first = group[0]
+            sectors = sorted({sector for form in group for sector in form.sectors})
+            facts = fetch_facts(
+                run,
+                parameters(sectors, first.operating_only, first.period),
+                wanted_queries(first),
             )
-            for form in certified_forms()
-        ]
+            forms += [(form, of_sectors(facts, form.sectors)) for form in group]
         records = run(RECORDS_SQL, {"as_of": census})
         issues = run(ISSUES_SQL, {})
     return assemble(
@@ -141,6 +140,32 @@ def compute(settings: Settings, census_date: dt.date | None = None) -> list[dict
         records,
         issues,
     )
+
+
+def sharing_facts(forms, wanted_queries) -> list[list]:
+    """``forms`` grouped by the facts they read, their sectors aside: one read serves a group
+    (the vocational, college and higher forms read the same queries over the same period).
+    Facts are per organization, and a form's sectors only choose its organizations."""
+    groups: dict[tuple, list] = {}
+    for form in forms:
+        wanted = tuple(
+            sorted((query, tuple(sorted(dims))) for query, dims in wanted_queries(form).items())
+        )
+        groups.setdefault((form.operating_only, form.period, wanted), []).append(form)
+    return list(groups.values())
+
+
+def of_sectors(
+    facts: Mapping[str, pd.DataFrame], sectors: Iterable[str]
+) -> dict[str, pd.DataFrame]:
+    """The facts of the organizations of ``sectors`` (the organizations query names each
+    organization's sector)."""
+    organizations = facts["organizations"]
+    ids = organizations.loc[organizations["sector"].isin(list(sectors)), "organization_id"]
+    return {
+        name: frame[frame["organization_id"].isin(ids)].reset_index(drop=True)
+        for name, frame in facts.items()
+    }
 
 
 def assemble(

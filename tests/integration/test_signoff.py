@@ -76,6 +76,30 @@ def test_a_certificate_holds_the_organizations_own_forms_as_emis_report_fills_th
     assert "STU" not in text and "name" not in text  # ids of organizations and rules only
 
 
+def test_every_certificate_holds_each_form_as_emis_report_fills_it(portal_home: PortalHome):
+    """Forms of several sectors read their facts once for all those sectors (vocational,
+    college, higher): each organization's certificate still has its own forms' figures."""
+    from emis.settings import load_settings
+    from reports.report import build_report
+    from signoff import release as signoff_release
+
+    settings = load_settings(portal_home.env)
+    certificates = signoff_release.read(portal_home.release).certificates
+    forms_seen = set()
+    for certificate in certificates:
+        as_of = dt.date.fromisoformat(certificate["census_date"])
+        for form_id, form in certificate["forms"].items():
+            report = build_report(
+                settings, form_id, organization=certificate["organization_id"], as_of=as_of
+            )
+            filled = {
+                f"{s}/{r}/{c}": v for (s, r, c), v in report.values.items() if v not in (None, 0)
+            }
+            assert form["cells"] == filled, (certificate["organization_id"], form_id)
+            forms_seen.add(form_id)
+    assert {"85-k", "2-nk", "3-nk"} & forms_seen, forms_seen  # the shared read is exercised
+
+
 def test_publish_records_coverage_and_ships_signatures_that_verify_offline(signed_home):
     published = emis(signed_home, "publish", "--accept-blocking", "synthetic test export")
     assert published.returncode == 0, published.stderr
