@@ -63,7 +63,20 @@
         {%- endfor %}
         cast(sum(fact.numerator) as numeric(18, 2)) as numerator,
         cast(sum(fact.denominator) as numeric(18, 2)) as denominator
+    {#- Summed to the finest cell first: every grouping set then reads those cells, not the
+        learner rows (millions) once per set; the sums are of the same terms. #}
     from (
+        select
+            academic_year,
+            reference_date,
+            district_code,
+            oblast_code,
+            {%- for dimension in used %}
+            {{ dimension }},
+            {%- endfor %}
+            sum(numerator) as numerator,
+            sum(denominator) as denominator
+        from (
         {%- for part in parts %}
         select
             academic_year,
@@ -81,6 +94,12 @@
         {%- endif %}
         {% if not loop.last %}union all{% endif %}
         {%- endfor %}
+        ) as fact_row
+        group by
+            academic_year,
+            reference_date,
+            district_code,
+            {{ (['oblast_code'] + used) | join(', ') }}
     ) as fact
     group by grouping sets (
         {{ grouping_sets | join(',\n        ') }}
