@@ -3,6 +3,10 @@
 An ephemeral context (nothing written to disk) holds one pandas data source; each suite gets a
 data asset whose batch is one chunk of its fact frame. Results come back in COMPLETE format with
 ``unexpected_index_column_names`` = (record_id, org_id), so every failing row names its record.
+
+Given a ``Delta`` (``delta.py``), a suite's record rules are validated on the touched fact rows
+only and their earlier issues on the other rows carried forward; its whole rules are validated
+on every row where one of their facts is present (a row without any cannot fail them).
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from expectations.delta import Delta
 from expectations.facts import CheckContext
-from expectations.rules import SUITES, Rule, Suite
+from expectations.rules import RECORD, SUITES, WHOLE, Rule
 from expectations.store import ISSUE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -28,13 +33,15 @@ RESULT_FORMAT = {
 }
 
 Reader = Callable[[str], Iterator[pd.DataFrame]]  # SQL -> chunks of its result
+Issues = dict[str, set[tuple[str, str | None]]]  # rule id -> (record_id, org_id)
 
 
 @dataclass
 class RuleOutcome:
     rule: Rule
-    checked: int = 0  # records the rule applies to (its fact is not NULL)
+    checked: int = 0  # records the rule applies to (its fact is not NULL), validated now
     failing: set[tuple[str, str | None]] = field(default_factory=set)  # (record_id, org_id)
+    carried: int = 0  # of them, issues of untouched records taken over from the earlier check
 
     @property
     def issues(self) -> int:
@@ -47,6 +54,8 @@ class CheckRun:
     detected_at: dt.datetime
     outcomes: list[RuleOutcome]
     warnings: list[str] = field(default_factory=list)  # not about records: said, not stored
+    delta: Delta | None = None  # an incremental check: what it took in beyond the earlier one
+    full_because: str | None = None  # a full check: why not incremental
 
     @property
     def blocking(self) -> list[RuleOutcome]:
@@ -80,39 +89,89 @@ def gx_context():
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def gx_suite(suite: Suite):
-    """The suite as a Great Expectations suite; each expectation tagged with its rule id."""
+def gx_suite(name: str, rules: Iterable[Rule]):
+    """The rules as a Great Expectations suite; each expectation tagged with its rule id."""
     import great_expectations as gx
 
     expectations = [
         expectation.copy(update={"meta": {"rule_id": rule.rule_id}}, deep=True)
-        for rule in suite.rules
+        for rule in rules
         for expectation in rule.expectations
     ]
-    return gx.ExpectationSuite(name=suite.name, expectations=expectations)
+    return gx.ExpectationSuite(name=name, expectations=expectations)
 
 
-def run_suites(read: Reader, context: CheckContext, suites: Iterable[Suite] = SUITES) -> CheckRun:
-    """Validate every suite's facts, read chunk by chunk through ``read``."""
+def run_suites(
+    read: Reader,
+    context: CheckContext,
+    suites: Iterable = SUITES,
+    delta: Delta | None = None,
+    earlier_issues: Issues | None = None,
+) -> CheckRun:
+    """Validate every suite's facts, read chunk by chunk through ``read``: all of them, or
+    with ``delta`` the record rules on touched rows only, the ``earlier_issues`` of their
+    other rows carried forward (record rule id -> issues of the check the delta follows)."""
     detected_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     gx = gx_context()
     source = gx.data_sources.add_pandas("emis_facts")
     outcomes: list[RuleOutcome] = []
     for suite in suites:
         by_rule = {rule.rule_id: RuleOutcome(rule) for rule in suite.rules}
-        expectation_suite = gx.suites.add(gx_suite(suite))
-        batches = source.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe(
-            "chunk"
-        )
-        for frame in read(suite.facts(context)):
-            if frame.empty:
-                continue
-            batch = batches.get_batch(batch_parameters={"dataframe": frame})
-            result = batch.validate(expectation_suite, result_format=RESULT_FORMAT)
-            record_results(result.results, by_rule)
-            log.info("suite %s: %d rows validated", suite.name, len(frame))
+        facts = suite.facts(context)
+        local = suite.scoped(RECORD) if delta is not None and suite.touched else ()
+        if not local:
+            validate(gx, source, suite.name, suite.rules, read(facts), by_rule)
+            outcomes.extend(by_rule.values())
+            continue
+        touched = f"select * from ({facts}) as facts where {suite.touched(context, delta)}"
+        seen = validate(gx, source, f"{suite.name}_touched", local, read(touched), by_rule, True)
+        for rule in local:
+            carry_forward(by_rule[rule.rule_id], (earlier_issues or {}).get(rule.rule_id), seen)
+        whole = suite.scoped(WHOLE)
+        if whole:
+            validate(gx, source, f"{suite.name}_whole", whole, read(present(facts, whole)), by_rule)
         outcomes.extend(by_rule.values())
-    return CheckRun(context, detected_at, outcomes)
+    return CheckRun(context, detected_at, outcomes, delta=delta)
+
+
+def validate(
+    gx, source, name: str, rules, frames: Iterable[pd.DataFrame], by_rule, collect: bool = False
+) -> set[str]:
+    """Validate ``rules`` on each frame; with ``collect``, return the record ids validated."""
+    expectation_suite = gx.suites.add(gx_suite(name, rules))
+    batches = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("chunk")
+    seen: set[str] = set()
+    for frame in frames:
+        if frame.empty:
+            continue
+        batch = batches.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(expectation_suite, result_format=RESULT_FORMAT)
+        record_results(result.results, by_rule)
+        if collect:
+            seen.update(frame["record_id"].map(str))
+        log.info("suite %s: %d rows validated", name, len(frame))
+    return seen
+
+
+def carry_forward(
+    outcome: RuleOutcome, earlier: set[tuple[str, str | None]] | None, validated: set[str]
+) -> None:
+    """Take over the earlier issues of records not validated again: their facts are as they
+    were."""
+    for issue in earlier or ():
+        if issue[0] not in validated:
+            outcome.failing.add(issue)
+            outcome.carried += 1
+
+
+def present(facts: str, rules: Iterable[Rule]) -> str:
+    """The fact rows where any of the rules' facts is present, with those facts only."""
+    columns = list(dict.fromkeys(column for rule in rules for column in rule.columns))
+    return (
+        f"select {', '.join(f'facts.{c}' for c in [*INDEX_COLUMNS, *columns])} "
+        f"from ({facts}) as facts "
+        f"where {' or '.join(f'facts.{column} is not null' for column in columns)}"
+    )
 
 
 def record_results(results: Iterable, by_rule: dict[str, RuleOutcome]) -> None:
