@@ -55,6 +55,15 @@ class Delta:
 
 
 @dataclass(frozen=True)
+class Touched:
+    """SQL of the keys whose fact rows a delta may have changed: by ``record_id``, and by
+    ``org_id`` where a fact of the row is its organization's."""
+
+    records: str
+    organizations: str | None = None
+
+
+@dataclass(frozen=True)
 class EarlierCheck:
     """A row of quality.check_runs, with the load's place among the current loads."""
 
@@ -124,13 +133,13 @@ def delivered(register: str):
     """The touched condition of a suite whose record rules read their record's own row: the
     records the new loads delivered."""
 
-    def touched(ctx: CheckContext, delta: Delta) -> str:
-        return f"facts.record_id in ({delivered_sql(register, delta)})"
+    def touched(ctx: CheckContext, delta: Delta) -> Touched:
+        return Touched(delivered_sql(register, delta))
 
     return touched
 
 
-def students_touched(ctx: CheckContext, delta: Delta) -> str:
+def students_touched(ctx: CheckContext, delta: Delta) -> Touched:
     """A learner's fact row reads the learner's record, the last of their movement events on
     the snapshot date (organization, level, grade, class) and the type of that organization:
 
@@ -139,20 +148,19 @@ def students_touched(ctx: CheckContext, delta: Delta) -> str:
       correction may move an event to another learner);
     - a learner with an event after the earlier snapshot date, up to this one (their last
       event on the snapshot date may be another);
-    - a learner whose last event is at a delivered organization (its type may have changed).
+    - a learner whose last event is at a delivered organization (its type may have changed):
+      the row's ``org_id``.
     """
     events = STAGING_VIEWS["enrolments"]
-    return f"""(
-        facts.record_id in (
-            {delivered_sql("students", delta)}
-            union all
-            select raw_events.student_id
-            from raw.enrolments as raw_events
-            where raw_events.event_id in ({delivered_sql("enrolments", delta)})
-            union all
-            select student_id from {events}
-            where event_date > {date_sql(delta.since_snapshot)}
-                and event_date <= {date_sql(ctx.snapshot_date)}
-        )
-        or facts.org_id in ({delivered_sql("organizations", delta)})
-    )"""
+    records = f"""
+        {delivered_sql("students", delta)}
+        union all
+        select raw_events.student_id
+        from raw.enrolments as raw_events
+        where raw_events.event_id in ({delivered_sql("enrolments", delta)})
+        union all
+        select student_id from {events}
+        where event_date > {date_sql(delta.since_snapshot)}
+            and event_date <= {date_sql(ctx.snapshot_date)}
+    """
+    return Touched(records, delivered_sql("organizations", delta))

@@ -67,9 +67,9 @@ class Suite:
     name: str
     facts: Callable[[facts.CheckContext], str]
     rules: tuple[Rule, ...]
-    # SQL condition on the fact row (alias facts) naming the rows a delta may have changed for
-    # the record rules; None: every rule of the suite is whole.
-    touched: Callable[[facts.CheckContext, delta.Delta], str] | None = None
+    # The keys of the fact rows a delta may have changed for the record rules; None: every
+    # rule of the suite is whole.
+    touched: Callable[[facts.CheckContext, delta.Delta], delta.Touched] | None = None
 
     def scoped(self, scope: Scope) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.scope == scope)

@@ -6,7 +6,7 @@ data asset whose batch is one chunk of its fact frame. Results come back in COMP
 
 Given a ``Delta`` (``delta.py``), a suite's record rules are validated on the touched fact rows
 only and their earlier issues on the other rows carried forward; its whole rules are validated
-on every row where one of their facts is present (a row without any cannot fail them).
+on every row.
 """
 
 from __future__ import annotations
@@ -117,40 +117,77 @@ def run_suites(
     outcomes: list[RuleOutcome] = []
     for suite in suites:
         by_rule = {rule.rule_id: RuleOutcome(rule) for rule in suite.rules}
-        facts = suite.facts(context)
         local = suite.scoped(RECORD) if delta is not None and suite.touched else ()
-        if not local:
-            validate(gx, source, suite.name, suite.rules, read(facts), by_rule)
-            outcomes.extend(by_rule.values())
-            continue
-        touched = f"select * from ({facts}) as facts where {suite.touched(context, delta)}"
-        seen = validate(gx, source, f"{suite.name}_touched", local, read(touched), by_rule, True)
-        for rule in local:
-            carry_forward(by_rule[rule.rule_id], (earlier_issues or {}).get(rule.rule_id), seen)
-        whole = suite.scoped(WHOLE)
-        if whole:
-            validate(gx, source, f"{suite.name}_whole", whole, read(present(facts, whole)), by_rule)
+        if local:
+            seen = validate_touched(read, context, delta, suite, gx, source, by_rule)
+            for rule in local:
+                earlier = (earlier_issues or {}).get(rule.rule_id)
+                carry_forward(by_rule[rule.rule_id], earlier, seen)
+        else:
+            validate = validator(gx, source, suite.name, suite.rules, by_rule)
+            for frame in read(suite.facts(context)):
+                if not frame.empty:
+                    validate(frame)
         outcomes.extend(by_rule.values())
     return CheckRun(context, detected_at, outcomes, delta=delta)
 
 
-def validate(
-    gx, source, name: str, rules, frames: Iterable[pd.DataFrame], by_rule, collect: bool = False
-) -> set[str]:
-    """Validate ``rules`` on each frame; with ``collect``, return the record ids validated."""
-    expectation_suite = gx.suites.add(gx_suite(name, rules))
-    batches = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("chunk")
+def validate_touched(read: Reader, context, delta, suite, gx, source, by_rule) -> set[str]:
+    """Validate the suite's whole rules on every fact row and its record rules on the rows the
+    delta touched, in one reading of the facts (the fact queries cost more than the
+    validation); return the record ids validated by the record rules."""
+    touched = suite.touched(context, delta)
+    records = read_keys(read, touched.records)
+    organizations = read_keys(read, touched.organizations) if touched.organizations else set()
+    whole = suite.scoped(WHOLE)
+    if not (whole or records or organizations):
+        return set()
+    facts = suite.facts(context)
+    if not whole:  # only touched rows are needed: filtered in SQL
+        condition = f"facts.record_id in ({touched.records})"
+        if touched.organizations:
+            condition += f" or facts.org_id in ({touched.organizations})"
+        facts = f"select * from ({facts}) as facts where {condition}"
+    validate_local = validator(gx, source, f"{suite.name}_touched", suite.scoped(RECORD), by_rule)
+    validate_whole = validator(gx, source, f"{suite.name}_whole", whole, by_rule) if whole else None
     seen: set[str] = set()
-    for frame in frames:
+    for frame in read(facts):
         if frame.empty:
             continue
+        if validate_whole is not None:
+            validate_whole(frame)
+        mask = frame["record_id"].isin(records) | frame["org_id"].isin(organizations)
+        part = frame[mask].reset_index(drop=True)
+        if not part.empty:
+            validate_local(part)
+            seen.update(part["record_id"].map(str))
+    return seen
+
+
+def read_keys(read: Reader, sql: str) -> set[str]:
+    """The values of a one-column query, as text."""
+    keys: set[str] = set()
+    for frame in read(sql):
+        keys.update(str(value) for value in frame.iloc[:, 0] if not _missing(value))
+    return keys
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
+
+
+def validator(gx, source, name: str, rules, by_rule) -> Callable[[pd.DataFrame], None]:
+    """A function validating ``rules`` on a frame, adding the results to their outcomes."""
+    expectation_suite = gx.suites.add(gx_suite(name, rules))
+    batches = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("chunk")
+
+    def validate(frame: pd.DataFrame) -> None:
         batch = batches.get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(expectation_suite, result_format=RESULT_FORMAT)
         record_results(result.results, by_rule)
-        if collect:
-            seen.update(frame["record_id"].map(str))
         log.info("suite %s: %d rows validated", name, len(frame))
-    return seen
+
+    return validate
 
 
 def carry_forward(
@@ -162,16 +199,6 @@ def carry_forward(
         if issue[0] not in validated:
             outcome.failing.add(issue)
             outcome.carried += 1
-
-
-def present(facts: str, rules: Iterable[Rule]) -> str:
-    """The fact rows where any of the rules' facts is present, with those facts only."""
-    columns = list(dict.fromkeys(column for rule in rules for column in rule.columns))
-    return (
-        f"select {', '.join(f'facts.{c}' for c in [*INDEX_COLUMNS, *columns])} "
-        f"from ({facts}) as facts "
-        f"where {' or '.join(f'facts.{column} is not null' for column in columns)}"
-    )
 
 
 def record_results(results: Iterable, by_rule: dict[str, RuleOutcome]) -> None:
@@ -199,7 +226,7 @@ def record_results(results: Iterable, by_rule: dict[str, RuleOutcome]) -> None:
 
 
 def _text_or_none(value) -> str | None:
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return None if _missing(value) else str(value)
 
 
 def raised_exception(info: dict | None) -> str | None:
