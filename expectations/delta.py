@@ -141,26 +141,44 @@ def delivered(register: str):
 
 def students_touched(ctx: CheckContext, delta: Delta) -> Touched:
     """A learner's fact row reads the learner's record, the last of their movement events on
-    the snapshot date (organization, level, grade, class) and the type of that organization:
+    the snapshot date (organization, level, grade, class), the type of that organization, and
+    for the registration order the first events and enrolment of every learner with their PIN:
 
     - a delivered learner record;
     - a learner named by a delivered event, in its current version or an earlier one (a
       correction may move an event to another learner);
     - a learner with an event after the earlier snapshot date, up to this one (their last
       event on the snapshot date may be another);
-    - a learner whose last event is at a delivered organization (its type may have changed):
-      the row's ``org_id``.
+    - a learner with an event at a delivered organization (its type may have changed);
+    - every learner who has, or had in an earlier version, the PIN of one of those.
     """
-    events = STAGING_VIEWS["enrolments"]
-    records = f"""
-        {delivered_sql("students", delta)}
-        union all
-        select raw_events.student_id
-        from raw.enrolments as raw_events
-        where raw_events.event_id in ({delivered_sql("enrolments", delta)})
-        union all
-        select student_id from {events}
-        where event_date > {date_sql(delta.since_snapshot)}
-            and event_date <= {date_sql(ctx.snapshot_date)}
-    """
-    return Touched(records, delivered_sql("organizations", delta))
+    events, students = STAGING_VIEWS["enrolments"], STAGING_VIEWS["students"]
+    return Touched(f"""
+        with touched as (
+            {delivered_sql("students", delta)}
+            union
+            select raw_events.student_id
+            from raw.enrolments as raw_events
+            where raw_events.event_id in ({delivered_sql("enrolments", delta)})
+            union
+            select student_id from {events}
+            where event_date > {date_sql(delta.since_snapshot)}
+                and event_date <= {date_sql(ctx.snapshot_date)}
+            union
+            select student_id from {events}
+            where organization_id in ({delivered_sql("organizations", delta)})
+        ),
+
+        pins as (
+            select pin_pseudonym from {students}
+            where student_id in (select student_id from touched)
+            union
+            select pin_pseudonym from raw.students
+            where student_id in (select student_id from touched)
+        )
+
+        select student_id from touched
+        union
+        select student_id from {students}
+        where pin_pseudonym in (select pin_pseudonym from pins)
+    """)

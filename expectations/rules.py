@@ -70,6 +70,9 @@ class Suite:
     # The keys of the fact rows a delta may have changed for the record rules; None: every
     # rule of the suite is whole.
     touched: Callable[[facts.CheckContext, delta.Delta], delta.Touched] | None = None
+    # The fact query over given records only (SQL of their ids), where filtering its result
+    # would still compute every row.
+    facts_of: Callable[[facts.CheckContext, str], str] | None = None
 
     def scoped(self, scope: Scope) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.scope == scope)
@@ -118,7 +121,7 @@ SUITES = (
         Rule("learner_enrolled_twice", "students", BLOCKING,
              "another record with the same PIN, entered in the EMIS earlier, is enrolled on "
              "the snapshot date too",
-             (_between("registration_order", 1, 1),)),
+             (_between("registration_order", 1, 1),), RECORD),
         Rule("age_implausible_for_grade", "students", BLOCKING,
              f"age more than {facts.AGE_BELOW_OFFICIAL} years below or "
              f"{facts.AGE_ABOVE_OFFICIAL} above the official age of the grade",
@@ -127,7 +130,7 @@ SUITES = (
         Rule("learner_without_class", "students", WARNING,
              "a pupil enrolled at a school level on the snapshot date has no class",
              (_in_set("has_class", [True]),), RECORD),
-    ), delta.students_touched),
+    ), delta.students_touched, facts.students_sql),
     Suite("enrolments", facts.enrolments_sql, (
         _required("enrolments"),
         Rule("enrolment_recorded_late", "enrolments", WARNING,

@@ -34,6 +34,7 @@ RESULT_FORMAT = {
 
 Reader = Callable[[str], Iterator[pd.DataFrame]]  # SQL -> chunks of its result
 Issues = dict[str, set[tuple[str, str | None]]]  # rule id -> (record_id, org_id)
+MAX_LISTED_KEYS = 50_000  # touched keys written into the fact query; beyond, their query
 
 
 @dataclass
@@ -144,10 +145,14 @@ def validate_touched(read: Reader, context, delta, suite, gx, source, by_rule) -
         return set()
     facts = suite.facts(context)
     if not whole:  # only touched rows are needed: filtered in SQL
-        condition = f"facts.record_id in ({touched.records})"
-        if touched.organizations:
-            condition += f" or facts.org_id in ({touched.organizations})"
-        facts = f"select * from ({facts}) as facts where {condition}"
+        keys = key_list(records) if len(records) <= MAX_LISTED_KEYS else touched.records
+        if suite.facts_of is not None and not touched.organizations:
+            facts = suite.facts_of(context, keys)
+        else:
+            condition = f"facts.record_id in ({keys})"
+            if touched.organizations:
+                condition += f" or facts.org_id in ({touched.organizations})"
+            facts = f"select * from ({facts}) as facts where {condition}"
     validate_local = validator(gx, source, f"{suite.name}_touched", suite.scoped(RECORD), by_rule)
     validate_whole = validator(gx, source, f"{suite.name}_whole", whole, by_rule) if whole else None
     seen: set[str] = set()
@@ -162,6 +167,13 @@ def validate_touched(read: Reader, context, delta, suite, gx, source, by_rule) -
             validate_local(part)
             seen.update(part["record_id"].map(str))
     return seen
+
+
+def key_list(keys: set[str]) -> str:
+    """Keys as SQL text literals, comma separated (one that matches nothing if none)."""
+    if not keys:
+        return "cast(null as varchar)"
+    return ", ".join("'" + key.replace("'", "''") + "'" for key in sorted(keys))
 
 
 def read_keys(read: Reader, sql: str) -> set[str]:

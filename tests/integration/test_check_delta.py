@@ -195,7 +195,8 @@ def test_the_daily_check_finds_what_a_full_check_finds(warehouses, base_export, 
     assert 0 < validated["pin_format_invalid"] < learners / 2
     carried = {o.rule.rule_id: o.carried for o in daily.outcomes}
     assert carried["pin_format_invalid"] > 0 and carried["enrolment_recorded_late"] > 0
-    assert carried["learner_enrolled_twice"] == 0  # whole: validated again everywhere
+    # By PIN: the learners sharing one with a touched learner, validated again.
+    assert validated["learner_enrolled_twice"] < learners / 2
 
     # Each awkward case did what it was chosen for.
     chosen = corrections.chosen
@@ -209,6 +210,9 @@ def test_the_daily_check_finds_what_a_full_check_finds(warehouses, base_export, 
     moved = chosen["moved_from"]
     assert moved in flagged(before, "learner_without_class")
     assert moved not in flagged(incremental, "learner_without_class")
+    twice = flagged(incremental, "learner_enrolled_twice")
+    assert len(twice & {chosen["pin_taker"], chosen["pin_holder"]}) == 1
+    assert chosen["pin_holder"] not in corrections.delivered
     untouched = flagged(before, "pin_format_invalid") - corrections.delivered
     assert untouched and untouched <= flagged(incremental, "pin_format_invalid")
 
@@ -257,6 +261,28 @@ def corrections_for(before: set[tuple], base: Path, delta: Path, planted: dict[s
     )
     # A learner without a class loses their last event to another learner.
     moved_from = min(flagged(before, "learner_without_class") - busy_ids)
+    # A learner takes the PIN of another, enrolled too: one of them is registered twice.
+    pin_taker, pin_holder = (
+        row[0]
+        for row in csv_rows(
+            students,
+            f"""
+            select student_id from t
+            where pin is not null and student_id not in {busy}
+                and student_id not in {sql_list(pin_issues | {sex_new, moved_from})}
+                and student_id in (
+                    select student_id from {READ.format(events)}
+                    where academic_year = '{ACADEMIC_YEAR}'
+                        and event_type in ('admission', 'transfer_in', 'promotion')
+                        and student_id not in (
+                            select student_id from {READ.format(events)}
+                            where event_type in ('transfer_out', 'dropout', 'graduation')
+                        )
+                )
+            order by student_id limit 2 offset 5
+            """,
+        )
+    )
     moved_event = csv_rows(
         events,
         f"select event_id from t where student_id = '{moved_from}' "
@@ -282,6 +308,10 @@ def corrections_for(before: set[tuple], base: Path, delta: Path, planted: dict[s
                 select * replace (case sex when 'F' then 'M' else 'F' end as sex)
                 from {READ.format(students)}
                 where student_id in ('{sex_fixed}', '{sex_new}')
+                union all
+                select * replace ((select pin from {READ.format(students)}
+                                   where student_id = '{pin_holder}') as pin)
+                from {READ.format(students)} where student_id = '{pin_taker}'
             """,
             "organizations.csv": f"""
                 select * replace ('evening' as org_type)
@@ -289,9 +319,10 @@ def corrections_for(before: set[tuple], base: Path, delta: Path, planted: dict[s
             """,
         }
     )
-    corrections.delivered = busy_ids | {sex_fixed, sex_new, moved_from}
+    corrections.delivered = busy_ids | {sex_fixed, sex_new, moved_from, pin_taker}
     corrections.chosen = {
         "late_fixed": late_fixed, "late_new": late_new, "sex_fixed": sex_fixed,
-        "sex_new": sex_new, "moved_from": moved_from,
+        "sex_new": sex_new, "moved_from": moved_from, "pin_taker": pin_taker,
+        "pin_holder": pin_holder,
     }  # fmt: skip
     return corrections

@@ -64,7 +64,7 @@ def test_record_rules_are_only_in_suites_that_name_what_a_delta_touched():
 def test_rules_joining_other_records_or_the_snapshot_date_are_whole():
     whole = {rule.rule_id for suite in SUITES for rule in suite.scoped(WHOLE)}
     assert {
-        "learner_enrolled_twice", "organization_stale", "enrolment_change_outlier",
+        "organization_stale", "enrolment_change_outlier",
         "class_size_out_of_bounds", "attendance_not_taken", "staff_required_fields",
         "teacher_fte_out_of_bounds", "assignment_at_closed_organization",
         "observation_negative_count", "observation_share_out_of_range",
