@@ -188,6 +188,9 @@ def test_the_daily_check_finds_what_a_full_check_finds(warehouses, base_export, 
     full = check(settings, refresh_monitoring=False, full=True)
     assert full.delta is None
     assert issue_rows(warehouse, loaded.load_id) == incremental
+    again = check(settings, refresh_monitoring=False)  # nothing delivered since: all carried
+    assert again.delta is not None and again.delta.new_loads == ()
+    assert issue_rows(warehouse, loaded.load_id) == incremental
 
     # The record rules validated a few learners and events again, and took over the rest.
     learners = warehouse.scalar("select count(*) from staging.stg_emis__students")
