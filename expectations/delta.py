@@ -5,7 +5,7 @@ when that earlier check judged the same state the warehouse still builds on: a l
 current loads (no full export since), the same academic year, a snapshot date not later, both
 checks made on a warehouse built through their load, and the same rules and fact code
 (``rules_fingerprint``). Then each suite's record rules (``rules.py``) are validated again only on
-the fact rows its ``touched`` condition names, the earlier check's issues of those rules on the
+the fact rows its ``touched`` query names, the earlier check's issues of those rules on the
 other rows are carried forward, and the whole rules are validated on every row. The result is
 the one a full check gives: ``tests/integration/test_check_delta.py`` compares them.
 
@@ -52,15 +52,6 @@ class Delta:
     since_load_id: int  # the load the earlier check judged
     since_snapshot: dt.date  # its snapshot date
     new_loads: tuple[int, ...]  # the current loads after it, the checked one last
-
-
-@dataclass(frozen=True)
-class Touched:
-    """SQL of the keys whose fact rows a delta may have changed: by ``record_id``, and by
-    ``org_id`` where a fact of the row is its organization's."""
-
-    records: str
-    organizations: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,16 +121,16 @@ def delivered_sql(register: str, delta: Delta) -> str:
 
 
 def delivered(register: str):
-    """The touched condition of a suite whose record rules read their record's own row: the
+    """The touched query of a suite whose record rules read their record's own row: the
     records the new loads delivered."""
 
-    def touched(ctx: CheckContext, delta: Delta) -> Touched:
-        return Touched(delivered_sql(register, delta))
+    def touched(ctx: CheckContext, delta: Delta) -> str:
+        return delivered_sql(register, delta)
 
     return touched
 
 
-def students_touched(ctx: CheckContext, delta: Delta) -> Touched:
+def students_touched(ctx: CheckContext, delta: Delta) -> str:
     """A learner's fact row reads the learner's record, the last of their movement events on
     the snapshot date (organization, level, grade, class), the type of that organization, and
     for the registration order the first events and enrolment of every learner with their PIN:
@@ -153,7 +144,7 @@ def students_touched(ctx: CheckContext, delta: Delta) -> Touched:
     - every learner who has, or had in an earlier version, the PIN of one of those.
     """
     events, students = STAGING_VIEWS["enrolments"], STAGING_VIEWS["students"]
-    return Touched(f"""
+    return f"""
         with touched as (
             {delivered_sql("students", delta)}
             union
@@ -181,4 +172,4 @@ def students_touched(ctx: CheckContext, delta: Delta) -> Touched:
         union
         select student_id from {students}
         where pin_pseudonym in (select pin_pseudonym from pins)
-    """)
+    """

@@ -15,7 +15,7 @@ row is an issue of the rule, keyed by the frame's ``record_id``. Bounds and thei
 
 A rule's scope says what a daily check may skip (``delta.py``): a ``record`` rule judges a fact
 row whose every input (its ``org_id`` too) changes only when a load delivers something its
-suite's ``touched`` condition names, so it is validated again on those rows only and its other
+suite's ``touched`` query names, so it is validated again on those rows only and its other
 issues are carried forward; a ``whole`` rule (the default: when in doubt) is validated on every
 row, since its facts join other records or move with the snapshot date.
 """
@@ -67,9 +67,9 @@ class Suite:
     name: str
     facts: Callable[[facts.CheckContext], str]
     rules: tuple[Rule, ...]
-    # The keys of the fact rows a delta may have changed for the record rules; None: every
-    # rule of the suite is whole.
-    touched: Callable[[facts.CheckContext, delta.Delta], delta.Touched] | None = None
+    # SQL of the record ids whose fact rows a delta may have changed for the record rules;
+    # None: every rule of the suite is whole.
+    touched: Callable[[facts.CheckContext, delta.Delta], str] | None = None
     # The fact query over given records only (SQL of their ids), where filtering its result
     # would still compute every row.
     facts_of: Callable[[facts.CheckContext, str], str] | None = None

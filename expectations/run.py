@@ -138,21 +138,17 @@ def validate_touched(read: Reader, context, delta, suite, gx, source, by_rule) -
     delta touched, in one reading of the facts (the fact queries cost more than the
     validation); return the record ids validated by the record rules."""
     touched = suite.touched(context, delta)
-    records = read_keys(read, touched.records)
-    organizations = read_keys(read, touched.organizations) if touched.organizations else set()
+    records = read_keys(read, touched)
     whole = suite.scoped(WHOLE)
-    if not (whole or records or organizations):
+    if not (whole or records):
         return set()
     facts = suite.facts(context)
     if not whole:  # only touched rows are needed: filtered in SQL
-        keys = key_list(records) if len(records) <= MAX_LISTED_KEYS else touched.records
-        if suite.facts_of is not None and not touched.organizations:
+        keys = key_list(records) if len(records) <= MAX_LISTED_KEYS else touched
+        if suite.facts_of is not None:
             facts = suite.facts_of(context, keys)
         else:
-            condition = f"facts.record_id in ({keys})"
-            if touched.organizations:
-                condition += f" or facts.org_id in ({touched.organizations})"
-            facts = f"select * from ({facts}) as facts where {condition}"
+            facts = f"select * from ({facts}) as facts where facts.record_id in ({keys})"
     validate_local = validator(gx, source, f"{suite.name}_touched", suite.scoped(RECORD), by_rule)
     validate_whole = validator(gx, source, f"{suite.name}_whole", whole, by_rule) if whole else None
     seen: set[str] = set()
@@ -161,8 +157,7 @@ def validate_touched(read: Reader, context, delta, suite, gx, source, by_rule) -
             continue
         if validate_whole is not None:
             validate_whole(frame)
-        mask = frame["record_id"].isin(records) | frame["org_id"].isin(organizations)
-        part = frame[mask].reset_index(drop=True)
+        part = frame[frame["record_id"].isin(records)].reset_index(drop=True)
         if not part.empty:
             validate_local(part)
             seen.update(part["record_id"].map(str))
