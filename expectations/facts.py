@@ -140,10 +140,12 @@ def missing_fields_sql(register: str, alias: str) -> str:
     return "(" + " + ".join(terms) + ")"
 
 
-def _last_events_sql(ctx: CheckContext) -> str:
+def _last_events_sql(ctx: CheckContext, learners: str | None = None) -> str:
     """CTEs ``last_events`` (each learner's last event on or before the snapshot date, same-day
     events in the seed's order) and ``enrolled`` (those that leave the learner enrolled in the
-    current academic year): a learner's state on a date is the result of their events."""
+    current academic year): a learner's state on a date is the result of their events. Only
+    the ``learners`` (SQL of student ids) if given."""
+    only = f"and events.student_id in ({learners})" if learners else ""
     return f"""
     ranked_events as (
         select
@@ -162,7 +164,7 @@ def _last_events_sql(ctx: CheckContext) -> str:
         from {STAGING_VIEWS["enrolments"]} as events
         inner join reference.event_types as event_types
             on events.event_type = event_types.event_type
-        where events.event_date <= {date_sql(ctx.snapshot_date)}
+        where events.event_date <= {date_sql(ctx.snapshot_date)} {only}
     ),
 
     last_events as (
@@ -195,17 +197,23 @@ AGE_ABOVE_OFFICIAL = 4
 ADULT_SCHOOL_TYPES = ("evening", "correspondence")
 
 
-def students_sql(ctx: CheckContext) -> str:
+def students_sql(ctx: CheckContext, learners: str | None = None) -> str:
     """One row per learner: required fields, PIN validity, and for learners enrolled on the
-    snapshot date: registration order among records with their PIN, class, age for grade."""
+    snapshot date: registration order among records with their PIN, class, age for grade.
+
+    Only the ``learners`` (SQL of student ids) if given: they must include every learner who
+    shares a PIN with one of them, or their registration order would be another."""
     age = age_on_january_first_sql("students.birth_date", ctx.start_year + 1)
     adults = "(" + ", ".join(f"'{kind}'" for kind in ADULT_SCHOOL_TYPES) + ")"
+    only = f"where student_id in ({learners})" if learners else ""
+    only_students = f"where students.student_id in ({learners})" if learners else ""
     return f"""
-    with {_last_events_sql(ctx)},
+    with {_last_events_sql(ctx, learners)},
 
     first_events as (
         select student_id, min(event_date) as first_event_date
         from {STAGING_VIEWS["enrolments"]}
+        {only}
         group by student_id
     ),
 
@@ -261,6 +269,7 @@ def students_sql(ctx: CheckContext) -> str:
     left join last_events on students.student_id = last_events.student_id
     left join registrations on students.student_id = registrations.student_id
     left join pupils on students.student_id = pupils.student_id
+    {only_students}
     """
 
 

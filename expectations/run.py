@@ -3,6 +3,10 @@
 An ephemeral context (nothing written to disk) holds one pandas data source; each suite gets a
 data asset whose batch is one chunk of its fact frame. Results come back in COMPLETE format with
 ``unexpected_index_column_names`` = (record_id, org_id), so every failing row names its record.
+
+Given a ``Delta`` (``delta.py``), a suite's record rules are validated on the touched fact rows
+only and their earlier issues on the other rows carried forward; its whole rules are validated
+on every row.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from expectations.delta import Delta
 from expectations.facts import CheckContext
-from expectations.rules import SUITES, Rule, Suite
+from expectations.rules import RECORD, SUITES, WHOLE, Rule
 from expectations.store import ISSUE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -28,13 +33,16 @@ RESULT_FORMAT = {
 }
 
 Reader = Callable[[str], Iterator[pd.DataFrame]]  # SQL -> chunks of its result
+Issues = dict[str, set[tuple[str, str | None]]]  # rule id -> (record_id, org_id)
+MAX_LISTED_KEYS = 50_000  # touched keys written into the fact query; beyond, their query
 
 
 @dataclass
 class RuleOutcome:
     rule: Rule
-    checked: int = 0  # records the rule applies to (its fact is not NULL)
+    checked: int = 0  # records the rule applies to (its fact is not NULL), validated now
     failing: set[tuple[str, str | None]] = field(default_factory=set)  # (record_id, org_id)
+    carried: int = 0  # of them, issues of untouched records taken over from the earlier check
 
     @property
     def issues(self) -> int:
@@ -47,6 +55,8 @@ class CheckRun:
     detected_at: dt.datetime
     outcomes: list[RuleOutcome]
     warnings: list[str] = field(default_factory=list)  # not about records: said, not stored
+    delta: Delta | None = None  # an incremental check: what it took in beyond the earlier one
+    full_because: str | None = None  # a full check: why not incremental
 
     @property
     def blocking(self) -> list[RuleOutcome]:
@@ -80,39 +90,122 @@ def gx_context():
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def gx_suite(suite: Suite):
-    """The suite as a Great Expectations suite; each expectation tagged with its rule id."""
+def gx_suite(name: str, rules: Iterable[Rule]):
+    """The rules as a Great Expectations suite; each expectation tagged with its rule id."""
     import great_expectations as gx
 
     expectations = [
         expectation.copy(update={"meta": {"rule_id": rule.rule_id}}, deep=True)
-        for rule in suite.rules
+        for rule in rules
         for expectation in rule.expectations
     ]
-    return gx.ExpectationSuite(name=suite.name, expectations=expectations)
+    return gx.ExpectationSuite(name=name, expectations=expectations)
 
 
-def run_suites(read: Reader, context: CheckContext, suites: Iterable[Suite] = SUITES) -> CheckRun:
-    """Validate every suite's facts, read chunk by chunk through ``read``."""
+def run_suites(
+    read: Reader,
+    context: CheckContext,
+    suites: Iterable = SUITES,
+    delta: Delta | None = None,
+    earlier_issues: Issues | None = None,
+) -> CheckRun:
+    """Validate every suite's facts, read chunk by chunk through ``read``: all of them, or
+    with ``delta`` the record rules on touched rows only, the ``earlier_issues`` of their
+    other rows carried forward (record rule id -> issues of the check the delta follows)."""
     detected_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     gx = gx_context()
     source = gx.data_sources.add_pandas("emis_facts")
     outcomes: list[RuleOutcome] = []
     for suite in suites:
         by_rule = {rule.rule_id: RuleOutcome(rule) for rule in suite.rules}
-        expectation_suite = gx.suites.add(gx_suite(suite))
-        batches = source.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe(
-            "chunk"
-        )
-        for frame in read(suite.facts(context)):
-            if frame.empty:
-                continue
-            batch = batches.get_batch(batch_parameters={"dataframe": frame})
-            result = batch.validate(expectation_suite, result_format=RESULT_FORMAT)
-            record_results(result.results, by_rule)
-            log.info("suite %s: %d rows validated", suite.name, len(frame))
+        local = suite.scoped(RECORD) if delta is not None and suite.touched else ()
+        if local:
+            seen = validate_touched(read, context, delta, suite, gx, source, by_rule)
+            for rule in local:
+                earlier = (earlier_issues or {}).get(rule.rule_id)
+                carry_forward(by_rule[rule.rule_id], earlier, seen)
+        else:
+            validate = validator(gx, source, suite.name, suite.rules, by_rule)
+            for frame in read(suite.facts(context)):
+                if not frame.empty:
+                    validate(frame)
         outcomes.extend(by_rule.values())
-    return CheckRun(context, detected_at, outcomes)
+    return CheckRun(context, detected_at, outcomes, delta=delta)
+
+
+def validate_touched(read: Reader, context, delta, suite, gx, source, by_rule) -> set[str]:
+    """Validate the suite's whole rules on every fact row and its record rules on the rows the
+    delta touched, in one reading of the facts (the fact queries cost more than the
+    validation); return the record ids validated by the record rules."""
+    touched = suite.touched(context, delta)
+    records = read_keys(read, touched)
+    whole = suite.scoped(WHOLE)
+    if not (whole or records):
+        return set()
+    facts = suite.facts(context)
+    if not whole:  # only touched rows are needed: filtered in SQL
+        keys = key_list(records) if len(records) <= MAX_LISTED_KEYS else touched
+        if suite.facts_of is not None:
+            facts = suite.facts_of(context, keys)
+        else:
+            facts = f"select * from ({facts}) as facts where facts.record_id in ({keys})"
+    validate_local = validator(gx, source, f"{suite.name}_touched", suite.scoped(RECORD), by_rule)
+    validate_whole = validator(gx, source, f"{suite.name}_whole", whole, by_rule) if whole else None
+    seen: set[str] = set()
+    for frame in read(facts):
+        if frame.empty:
+            continue
+        if validate_whole is not None:
+            validate_whole(frame)
+        part = frame[frame["record_id"].isin(records)].reset_index(drop=True)
+        if not part.empty:
+            validate_local(part)
+            seen.update(part["record_id"].map(str))
+    return seen
+
+
+def key_list(keys: set[str]) -> str:
+    """Keys as SQL text literals, comma separated (one that matches nothing if none)."""
+    if not keys:
+        return "cast(null as varchar)"
+    return ", ".join("'" + key.replace("'", "''") + "'" for key in sorted(keys))
+
+
+def read_keys(read: Reader, sql: str) -> set[str]:
+    """The values of a one-column query, as text."""
+    keys: set[str] = set()
+    for frame in read(sql):
+        keys.update(str(value) for value in frame.iloc[:, 0] if not _missing(value))
+    return keys
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
+
+
+def validator(gx, source, name: str, rules, by_rule) -> Callable[[pd.DataFrame], None]:
+    """A function validating ``rules`` on a frame, adding the results to their outcomes."""
+    expectation_suite = gx.suites.add(gx_suite(name, rules))
+    batches = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("chunk")
+
+    def validate(frame: pd.DataFrame) -> None:
+        batch = batches.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(expectation_suite, result_format=RESULT_FORMAT)
+        record_results(result.results, by_rule)
+        log.info("suite %s: %d rows validated", name, len(frame))
+
+    return validate
+
+
+def carry_forward(
+    outcome: RuleOutcome, earlier: set[tuple[str, str | None]] | None, validated: set[str]
+) -> None:
+    """Take over the earlier issues of records not validated again: their facts are as they
+    were."""
+    for issue in earlier or ():
+        if issue[0] not in validated:
+            outcome.failing.add(issue)
+            outcome.carried += 1
 
 
 def record_results(results: Iterable, by_rule: dict[str, RuleOutcome]) -> None:
@@ -140,7 +233,7 @@ def record_results(results: Iterable, by_rule: dict[str, RuleOutcome]) -> None:
 
 
 def _text_or_none(value) -> str | None:
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return None if _missing(value) else str(value)
 
 
 def raised_exception(info: dict | None) -> str | None:
