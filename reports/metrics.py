@@ -195,8 +195,37 @@ def _sql_file(name: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def compose(query: Query, dims: Sequence[str]) -> str:
-    """The SQL of ``query`` grouped by organization and ``dims`` (a subset of its own)."""
+# The shared CTEs a session computes once per reporting date (``Session.reused``): each
+# learner's last movement event, read by every learners query from a window over all events
+# (nationally 4.5 million events; the history versions are cheap filters and gain nothing).
+REUSABLE = ("learner_status",)
+_CTE = re.compile(r"^(\w+) as \(\n(.*?)\n\),?$", re.MULTILINE | re.DOTALL)
+
+
+@cache
+def shared_ctes() -> dict[str, str]:
+    """``shared.sql``'s CTEs in order: name -> body (each opens at the line's start with
+    ``name as (`` and closes with a ``)`` alone on its line)."""
+    return {match[1]: match[2] for match in _CTE.finditer(_sql_file("shared"))}
+
+
+def with_dependencies(name: str) -> str:
+    """A shared CTE as a query of its own: ``with`` the shared CTEs it reads, then it."""
+    ctes = shared_ctes()
+    needed, pending = [], [name]
+    while pending:
+        current = pending.pop()
+        for other in ctes:
+            if other not in (name, *needed) and re.search(rf"\b{other}\b", ctes[current]):
+                needed.append(other)
+                pending.append(other)
+    heads = ",\n".join(f"{other} as (\n{ctes[other]}\n)" for other in ctes if other in needed)
+    return f"with\n{heads}\n{ctes[name]}" if heads else ctes[name]
+
+
+def compose(query: Query, dims: Sequence[str], reused: Mapping[str, str] | None = None) -> str:
+    """The SQL of ``query`` grouped by organization and ``dims`` (a subset of its own); a
+    shared CTE named in ``reused`` reads the table it names instead of computing itself."""
     unknown = set(dims) - set(query.dims)
     if unknown:
         raise ValueError(f"query {query.name} has no dimension {sorted(unknown)}")
@@ -205,8 +234,13 @@ def compose(query: Query, dims: Sequence[str]) -> str:
         f"cast(sum({measure}) as {sql_type}) as {measure}"
         for measure, sql_type in query.measures.items()
     )
+    reused = reused or {}
+    shared = ",\n\n".join(
+        f"{name} as (\n{f'select * from {reused[name]}' if name in reused else body}\n)"
+        for name, body in shared_ctes().items()
+    )
     return (
-        f"with\n{_sql_file('shared')},\n\n{_sql_file(query.name)}\n\n"
+        f"with\n{shared},\n\n{_sql_file(query.name)}\n\n"
         f"select {keys}, {sums}\nfrom facts\ngroup by {keys}"
     )
 
@@ -227,9 +261,40 @@ def bind(sql: str, values: Mapping[str, object], postgres: bool) -> tuple[str, d
     return sql, {name: values[name] for name in names}
 
 
+class Session:
+    """``session(sql, params) -> DataFrame`` on one read-only connection of ``connect``."""
+
+    def __init__(self, execute, keeps_tables: bool):
+        self._execute = execute  # (sql with :names, params) -> DataFrame
+        self._keeps_tables = keeps_tables
+        self._reused: dict[dt.date, dict[str, str]] = {}
+
+    def __call__(self, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
+        return self._execute(sql, params)
+
+    def reused(self, as_of: dt.date) -> dict[str, str]:
+        """The ``REUSABLE`` CTEs for ``as_of`` as temporary tables, computed on the first call
+        for the date: CTE name -> table. DuckDB keeps temporary tables on a read-only
+        connection; a read-only PostgreSQL transaction may not create them, so there every
+        query computes its CTEs itself (empty mapping)."""
+        if not self._keeps_tables:
+            return {}
+        if as_of not in self._reused:
+            tables = {}
+            for name in REUSABLE:
+                table = f"reused_{name}_{as_of:%Y%m%d}"
+                self._execute(
+                    f"create temporary table {table} as {with_dependencies(name)}",
+                    {"as_of": as_of},
+                )
+                tables[name] = table
+            self._reused[as_of] = tables
+        return self._reused[as_of]
+
+
 @contextmanager
-def connect(settings: Settings) -> Iterator:
-    """``run(sql, params) -> DataFrame`` on one read-only connection, closed on leaving."""
+def connect(settings: Settings) -> Iterator[Session]:
+    """A ``Session`` on one read-only connection, closed on leaving."""
     if settings.is_postgres:
         import psycopg
 
@@ -242,7 +307,7 @@ def connect(settings: Settings) -> Iterator:
                 columns = [column.name for column in cursor.description]
                 return pd.DataFrame(cursor.fetchall(), columns=columns)
 
-            yield run
+            yield Session(run, keeps_tables=False)
         return
     import duckdb
 
@@ -260,18 +325,19 @@ def connect(settings: Settings) -> Iterator:
             sql, bound = bind(sql, params, postgres=False)
             return con.execute(sql, bound).df()
 
-        yield run
+        yield Session(run, keeps_tables=True)
 
 
 def fetch_facts(
     run, parameters: Parameters, wanted: Mapping[str, Iterable[str]]
 ) -> dict[str, pd.DataFrame]:
     """Facts of each query in ``wanted`` (query -> dimensions), per organization."""
+    reused = run.reused(parameters.as_of)
     frames = {}
     for name, dims in wanted.items():
         query = QUERIES[name]
         ordered = [dim for dim in query.dims if dim in set(dims)]
-        frame = run(compose(query, ordered), parameters.values())
+        frame = run(compose(query, ordered, reused), parameters.values())
         frames[name] = _normalized(frame, query)
     return frames
 

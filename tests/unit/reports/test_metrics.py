@@ -50,3 +50,23 @@ def test_a_dimension_a_query_lacks_is_refused():
 def test_every_metric_filters_on_its_organizations_attributes():
     assert {"locality", "ownership", "district_code"} <= dims_of("learners")
     assert all(METRICS[name].query in QUERIES for name in METRICS)
+
+
+def test_the_shared_ctes_are_read_whole_and_in_order():
+    from reports.metrics import REUSABLE, _sql_file, shared_ctes
+
+    ctes = shared_ctes()
+    rebuilt = ",\n\n".join(f"{name} as (\n{body}\n)" for name, body in ctes.items())
+    assert " ".join(rebuilt.split()) == " ".join(_sql_file("shared").split())
+    assert set(REUSABLE) <= set(ctes) and "enrolled" in ctes
+
+
+def test_a_reusable_cte_depends_on_the_reporting_date_alone():
+    """A session keeps them per date: any other parameter would make them go stale."""
+    from reports.metrics import _PARAMETER, REUSABLE, with_dependencies
+
+    for name in REUSABLE:
+        sql = with_dependencies(name)
+        assert set(_PARAMETER.findall(sql)) == {"as_of"}, name
+    learner_status = with_dependencies("learner_status")
+    assert learner_status.startswith("with\nlast_events as (") and "enrolled" not in learner_status
