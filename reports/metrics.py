@@ -274,9 +274,10 @@ class Session:
 
     def reused(self, as_of: dt.date) -> dict[str, str]:
         """The ``REUSABLE`` CTEs for ``as_of`` as temporary tables, computed on the first call
-        for the date: CTE name -> table. DuckDB keeps temporary tables on a read-only
-        connection; a read-only PostgreSQL transaction may not create them, so there every
-        query computes its CTEs itself (empty mapping)."""
+        for the date: CTE name -> table. Only on a session opened with ``reuse`` on DuckDB,
+        which keeps temporary tables on a read-only connection; a read-only PostgreSQL
+        transaction may not create them, so there every query computes its CTEs itself (an
+        empty mapping)."""
         if not self._keeps_tables:
             return {}
         if as_of not in self._reused:
@@ -293,8 +294,10 @@ class Session:
 
 
 @contextmanager
-def connect(settings: Settings) -> Iterator[Session]:
-    """A ``Session`` on one read-only connection, closed on leaving."""
+def connect(settings: Settings, reuse: bool = False) -> Iterator[Session]:
+    """A ``Session`` on one read-only connection, closed on leaving. ``reuse``: the session
+    will run several learners queries for one date (``Session.reused``); for one query, a
+    temporary table would only add its writing."""
     if settings.is_postgres:
         import psycopg
 
@@ -325,7 +328,7 @@ def connect(settings: Settings) -> Iterator[Session]:
             sql, bound = bind(sql, params, postgres=False)
             return con.execute(sql, bound).df()
 
-        yield Session(run, keeps_tables=True)
+        yield Session(run, keeps_tables=reuse)
 
 
 def fetch_facts(

@@ -99,7 +99,7 @@ def compute(settings: Settings, census_date: dt.date | None = None) -> list[dict
     from reports.fill import wanted_queries
     from reports.metrics import Parameters, connect, fetch_facts
 
-    with connect(settings) as run:
+    with connect(settings, reuse=True) as run:  # four learners reads, one census date
         load = run(LOAD_SQL, {}).iloc[0]
         snapshot = pd.Timestamp(load["snapshot_date"]).date()
         census = census_date or census_date_of(snapshot)

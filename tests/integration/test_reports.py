@@ -687,7 +687,7 @@ def test_one_session_reuses_the_histories_per_date_with_the_same_facts(two_expor
         def reused(self, as_of):
             return {}
 
-    with connect(settings) as run:
+    with connect(settings, reuse=True) as run:
         for day in (CENSUS, SECOND_SNAPSHOT):
             parameters = Parameters(day, YEAR, "KG", (), True, CENSUS)
             wanted = {name: set(query.dims) for name, query in QUERIES.items()}
@@ -702,6 +702,8 @@ def test_one_session_reuses_the_histories_per_date_with_the_same_facts(two_expor
                 )
         assert "reused_" in compose(QUERIES["learners"], [], run.reused(CENSUS))
         assert run.reused(CENSUS) != run.reused(SECOND_SNAPSHOT)
+    with connect(settings) as run:  # a report's session: one learners query, nothing kept
+        assert run.reused(CENSUS) == {}
 
 
 def test_a_planted_inconsistency_fails_a_named_ratio(two_exports, tmp_path, monkeypatch, capsys):
