@@ -76,12 +76,15 @@ affected_months as (
     from absences
     where absences.load_id in {{ new_loads }}
     union
+    -- compared with the earliest month only: a join with every event would pair each class
+    -- month with each of a day's hundreds of events
     select class_months.month_start_date
     from class_months
-    inner join events
-        on class_months.month_start_date
-        >= cast({{ dbt.date_trunc('month', 'events.event_date') }} as date)
-    where events.load_id in {{ new_loads }}
+    where class_months.month_start_date >= (
+        select min(cast({{ dbt.date_trunc('month', 'events.event_date') }} as date))
+        from events
+        where events.load_id in {{ new_loads }}
+    )
     union
     select class_months.month_start_date
     from class_months
