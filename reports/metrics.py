@@ -332,7 +332,7 @@ def connect(settings: Settings, reuse: bool = False) -> Iterator[Session]:
 
 
 def fetch_facts(
-    run, parameters: Parameters, wanted: Mapping[str, Iterable[str]]
+    run: Session, parameters: Parameters, wanted: Mapping[str, Iterable[str]]
 ) -> dict[str, pd.DataFrame]:
     """Facts of each query in ``wanted`` (query -> dimensions), per organization."""
     reused = run.reused(parameters.as_of)

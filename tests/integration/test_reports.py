@@ -669,40 +669,31 @@ def test_a_reporting_date_takes_the_versions_in_force_on_it(two_exports):
     assert counts == {CENSUS: 0, dt.date(2026, 2, 14): 0, SECOND_SNAPSHOT: 1}  # private schools
 
 
-def test_one_session_reuses_the_histories_per_date_with_the_same_facts(two_exports):
-    """A session computes the date-only CTEs once per date into temporary tables; every query
-    reads the same facts from them as from its own CTEs, on either of two dates whose
-    versions differ."""
-    from reports.metrics import QUERIES, REUSABLE, Parameters, compose, connect, fetch_facts
+def test_one_session_reuses_the_learners_last_events_per_date_with_the_same_facts(two_exports):
+    """A session opened to reuse computes the date-only CTEs once per date into temporary
+    tables; every query reads the same facts from them as from its own CTEs, on either of two
+    dates whose events and versions differ."""
+    from reports import metrics
+    from reports.metrics import QUERIES, Parameters, Session, fetch_facts
 
     settings, _, _ = two_exports
-
-    class Computing:  # the same session, but every query computes its own CTEs
-        def __init__(self, run):
-            self.run = run
-
-        def __call__(self, sql, params):
-            return self.run(sql, params)
-
-        def reused(self, as_of):
-            return {}
-
-    with connect(settings, reuse=True) as run:
+    with metrics.connect(settings, reuse=True) as run:
         for day in (CENSUS, SECOND_SNAPSHOT):
             parameters = Parameters(day, YEAR, "KG", (), True, CENSUS)
             wanted = {name: set(query.dims) for name, query in QUERIES.items()}
             reused = fetch_facts(run, parameters, wanted)
-            assert set(run.reused(day)) == set(REUSABLE)
-            computed = fetch_facts(Computing(run), parameters, wanted)
+            assert set(run.reused(day)) == set(metrics.REUSABLE)
+            computing = Session(run, keeps_tables=False)  # every query its own CTEs
+            computed = fetch_facts(computing, parameters, wanted)
             for name in QUERIES:
                 keys = ["organization_id", *QUERIES[name].dims]
                 pd.testing.assert_frame_equal(
                     reused[name].sort_values(keys, ignore_index=True),
                     computed[name].sort_values(keys, ignore_index=True),
                 )
-        assert "reused_" in compose(QUERIES["learners"], [], run.reused(CENSUS))
+        assert "reused_" in metrics.compose(QUERIES["learners"], [], run.reused(CENSUS))
         assert run.reused(CENSUS) != run.reused(SECOND_SNAPSHOT)
-    with connect(settings) as run:  # a report's session: one learners query, nothing kept
+    with metrics.connect(settings) as run:  # a report's session: one learners query, nothing kept
         assert run.reused(CENSUS) == {}
 
 
