@@ -22,6 +22,7 @@ COMPARED = {
     "marts_monitoring.monitoring_organizations": "organization_id",
     "intermediate.int_learner_status_on_census_date": "academic_year, student_id",
     "intermediate.int_learners_on_census_date": "academic_year, student_id",
+    "intermediate.int_marks_by_term": "academic_year, class_id, subject, term, sex",
 }
 ATTENDANCE = "intermediate.int_learner_attendance_by_month"
 
@@ -35,7 +36,7 @@ def delta_export(tiny_export, tmp_path_factory) -> Path:
 def corrected_delta(tiny_export, delta_export, tmp_path_factory) -> Path:
     """The day's delta plus corrections that change learners' census-date state: events
     before the census date moved past it or to another learner, learners' sex and birth date
-    amended."""
+    amended, quarter marks changed between failing and passing."""
     out = tmp_path_factory.mktemp("corrected") / "d"
     shutil.copytree(delta_export, out)
     read = "read_csv('{}', all_varchar = true, header = true)"
@@ -45,6 +46,18 @@ def corrected_delta(tiny_export, delta_export, tmp_path_factory) -> Path:
         if (delta / "students.csv").exists()
         else "select null"
     )
+    delta_marks = (
+        f"select student_id, class_id, subject, term from {read.format(delta / 'grades.csv')}"
+        if (delta / "grades.csv").exists()
+        else "select '', '', '', '' where false"
+    )
+    # a learner with marks only in classes the day's marks leave alone: their corrected sex
+    # alone moves those classes' counts
+    marked_apart = f"""
+        select min(student_id) from {read.format(base / "grades.csv")}
+        where class_id not in (select class_id from ({delta_marks}))
+        and student_id not in ({delta_students})
+    """
     corrections = {
         "enrolments.csv": f"""
             with early as (
@@ -65,12 +78,22 @@ def corrected_delta(tiny_export, delta_export, tmp_path_factory) -> Path:
                 cast(cast(birth_date as date) - interval 400 day as date) as birth_date
             )
             from {read.format(base / "students.csv")}
-            where student_id in (
-                select student_id from {read.format(base / "enrolments.csv")}
-                where academic_year = '2025-2026'
-                order by event_id limit 3 offset 10
+            where (
+                student_id in (
+                    select student_id from {read.format(base / "enrolments.csv")}
+                    where academic_year = '2025-2026'
+                    order by event_id limit 3 offset 10
+                )
+                or student_id in ({marked_apart})
             )
             and student_id not in ({delta_students})
+        """,
+        "grades.csv": f"""
+            select * replace (case mark when '2' then '5' else '2' end as mark)
+            from {read.format(base / "grades.csv")}
+            where (student_id, class_id, subject, term) not in ({delta_marks})
+            order by student_id desc, class_id, subject, term
+            limit 4
         """,
     }
     manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
