@@ -82,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     from warehouse.dbt_runner import build
 
     result = build(load_settings(), select=args.select, incremental=args.incremental)
+    if result.full_because:
+        print(f"rebuilt in full: {result.full_because}")
     failed = [node for node in result.nodes if node.status in ("error", "fail")]
     shown = [
         node

@@ -8,7 +8,7 @@ build state.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -16,6 +16,7 @@ from emis.reference import REPO_ROOT
 from emis.settings import Settings
 
 PROJECT_DIR = REPO_ROOT / "dbt_project"
+DBT_OUTPUT_DIRS = ("target", "logs", "dbt_packages")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class BuildResult:
     success: bool
     nodes: tuple[NodeResult, ...]
     error: str | None = None
+    kind: str = "full"  # full | incremental
+    full_because: str | None = None  # why an incremental build was asked for and not done
 
 
 def profile_yaml(settings: Settings, threads: int = 2) -> str:
@@ -138,7 +141,9 @@ def build(
     target.ensure_schema()  # a warehouse loaded by an older version
     extra = ["--select", select] if select else []
     extra += ["--exclude", exclude] if exclude else []
-    kind = "incremental" if incremental and incremental_is_possible(settings) else "full"
+    project = project_fingerprint()
+    full_because = full_build_reason(settings, project) if incremental else None
+    kind = "incremental" if incremental and full_because is None else "full"
     if kind == "incremental":
         # The SQL's unit tests ran with the full build of this code; a day's data needs
         # its data tests only.
@@ -147,22 +152,53 @@ def build(
         extra.append("--full-refresh")
     result = run_dbt(settings, "build", *extra)
     if result.success and select is None:  # a partial build leaves other models behind
-        target.record_build(kind)
-    return result
+        target.record_build(kind, project)
+    return replace(result, kind=kind, full_because=full_because)
 
 
-def incremental_is_possible(settings: Settings) -> bool:
-    """A whole build has gone through the full export staging reads now."""
+def full_build_reason(settings: Settings, project: str) -> str | None:
+    """Why an incremental build cannot be done, or None. It needs a whole build through the
+    full export staging reads now, by the same dbt project ``project`` (its fingerprint):
+    incremental models keep the rows of earlier builds, and after a change of the project's
+    SQL or seeds they would mix two methods."""
     from warehouse.read import query
 
     if not (settings.is_postgres or settings.warehouse_path.exists()):
-        return False
+        return "no warehouse yet"
     rows = query(
         settings,
         "select (select max(built_through_load_id) from meta.builds) "
-        ">= (select load_id from meta.current_loads where is_base)",
+        ">= (select load_id from meta.current_loads where is_base), "
+        "(select project_fingerprint from meta.builds "
+        "order by finished_at desc, built_through_load_id desc limit 1)",
     )
-    return bool(rows[0][0])
+    went_through_base, built_with = rows[0]
+    if not went_through_base:
+        return "no whole build since the latest full export"
+    if built_with != project:
+        return "the dbt project changed since the latest build"
+    return None
+
+
+def project_fingerprint() -> str:
+    """A digest of the dbt project's files and dbt's version: what the models compute."""
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"dbt-core {version('dbt-core')}\n".encode())
+    _digest_project_files(digest)
+    return digest.hexdigest()
+
+
+def _digest_project_files(digest) -> None:
+    """The project's own files, not what dbt or a linter writes into it (target, logs)."""
+    for path in sorted(PROJECT_DIR.rglob("*")):
+        parts = path.relative_to(PROJECT_DIR).parts
+        if parts[0] in DBT_OUTPUT_DIRS:
+            continue
+        if path.is_file() and not any(part.startswith((".", "__")) for part in parts):
+            digest.update(f"{path.relative_to(PROJECT_DIR)}\n".encode())
+            digest.update(path.read_bytes())
 
 
 def _first_line(exception) -> str | None:
@@ -228,11 +264,7 @@ def data_dictionary_inputs(settings: Settings) -> str:
     adapter = "dbt-postgres" if settings.is_postgres else "dbt-duckdb"
     digest.update(f"dbt-core {version('dbt-core')}, {adapter} {version(adapter)}\n".encode())
     digest.update(profile_yaml(settings).encode())
-    for path in sorted(PROJECT_DIR.rglob("*")):
-        parts = path.relative_to(PROJECT_DIR).parts
-        if path.is_file() and not any(part.startswith((".", "__")) for part in parts):
-            digest.update(f"{path.relative_to(PROJECT_DIR)}\n".encode())
-            digest.update(path.read_bytes())
+    _digest_project_files(digest)
     catalog = query(
         settings,
         "select tables.table_schema, tables.table_name, tables.table_type, "

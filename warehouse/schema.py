@@ -53,6 +53,9 @@ META_TABLES = {
         ("built_through_load_id", "bigint"),
         ("build_kind", "text"),  # full | incremental
         ("finished_at", "timestamp"),
+        # the dbt project it ran (warehouse.dbt_runner.project_fingerprint): incremental
+        # models keep rows of earlier builds, so a changed project rebuilds in full
+        ("project_fingerprint", "text"),
     ],
     "quarantine": [
         ("load_id", "bigint"),
@@ -100,6 +103,11 @@ def create_statements(dialect: str) -> list[str]:
     # Warehouses created before deltas existed: their loads were all full exports.
     statements.append(
         f"alter table meta.loads add column if not exists load_kind {column_type('text', dialect)}"
+    )
+    # Warehouses built before builds recorded their project (the next build is full).
+    statements.append(
+        "alter table meta.builds add column if not exists project_fingerprint "
+        f"{column_type('text', dialect)}"
     )
     # The latest export, full or delta: the snapshot date the warehouse stands at.
     statements.append(

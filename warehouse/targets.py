@@ -113,14 +113,16 @@ class DuckDBTarget:
         finally:
             con.close()
 
-    def record_build(self, kind: str) -> None:
-        """A whole build succeeded: it went through every current load."""
+    def record_build(self, kind: str, project: str) -> None:
+        """A whole build of the dbt project ``project`` (its fingerprint) succeeded: it went
+        through every current load."""
         con = self._open_for_writing()
         try:
             con.execute("use warehouse")
             con.execute(
-                "insert into meta.builds select max(load_id), ?, ? from meta.current_loads",
-                [kind, _now()],
+                "insert into meta.builds (built_through_load_id, build_kind, finished_at, "
+                "project_fingerprint) select max(load_id), ?, ?, ? from meta.current_loads",
+                [kind, _now(), project],
             )
         finally:
             con.close()
@@ -196,12 +198,14 @@ class PostgresTarget:
             for statement in create_statements(self.dialect):
                 conn.execute(statement)
 
-    def record_build(self, kind: str) -> None:
-        """A whole build succeeded: it went through every current load."""
+    def record_build(self, kind: str, project: str) -> None:
+        """A whole build of the dbt project ``project`` (its fingerprint) succeeded: it went
+        through every current load."""
         with self._connect() as conn:
             conn.execute(
-                "insert into meta.builds select max(load_id), %s, %s from meta.current_loads",
-                [kind, _now()],
+                "insert into meta.builds (built_through_load_id, build_kind, finished_at, "
+                "project_fingerprint) select max(load_id), %s, %s, %s from meta.current_loads",
+                [kind, _now(), project],
             )
 
     def write_current_keys(self, table: str, column: str, path: Path) -> None:

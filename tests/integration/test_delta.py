@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import psycopg
 import pytest
 
 from ingestion.contract import MANIFEST_FILE, TABLES_BY_NAME
@@ -254,3 +255,33 @@ def test_histories_built_incrementally_equal_histories_rebuilt_from_the_same_loa
         "group by student_id order by 1"
     )
     assert {row[0] for row in versions} == {1, 2}
+
+
+def built_by_another_project(warehouse) -> None:
+    """The latest build as an earlier version of the dbt project would have recorded it."""
+    statement = "update meta.builds set project_fingerprint = 'an earlier dbt project'"
+    if warehouse.engine == "postgres":
+        with psycopg.connect(warehouse.settings.warehouse, autocommit=True) as conn:
+            conn.execute(statement)
+    else:
+        with duckdb.connect(str(warehouse.settings.warehouse_path)) as con:
+            con.execute(statement)
+
+
+def test_a_delta_after_a_change_of_the_dbt_project_is_built_in_full(
+    warehouses, tiny_export, delta_export
+):
+    daily = warehouses.new()
+    daily.ingest(tiny_export.path)
+    assert build(daily.settings).success
+    built_by_another_project(daily)
+    daily.ingest(delta_export)
+
+    changed = build(daily.settings, incremental=True)
+    assert changed.success and changed.kind == "full"
+    assert changed.full_because == "the dbt project changed since the latest build"
+    # built again by the same project: the next delta is incremental
+    again = build(daily.settings, incremental=True)
+    assert again.success and (again.kind, again.full_because) == ("incremental", None)
+    kinds = daily.rows("select build_kind from meta.builds order by finished_at")
+    assert [kind for (kind,) in kinds] == ["full", "full", "incremental"]

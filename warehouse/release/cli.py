@@ -100,6 +100,8 @@ def run_pipeline(args: argparse.Namespace) -> int:
     built = build(settings, incremental=args.incremental, exclude=MONITORING_MARTS)
     if not built.success:
         raise UserError(f"build failed: {built.error}")
+    if built.full_because:
+        _say(f"    rebuilt in full: {built.full_because}")
     models = sum(1 for node in built.nodes if node.resource_type == "model")
     _say(f"    {models} models, {len(built.nodes)} nodes")
     _say("3/4 check")
