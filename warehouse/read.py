@@ -64,8 +64,25 @@ def frame(settings: Settings, sql: str):
             conn.read_only = True
             cursor = conn.execute(sql)
             columns = [column.name for column in cursor.description]
-            return pd.DataFrame(cursor.fetchall(), columns=columns)
+            frame = pd.DataFrame(cursor.fetchall(), columns=columns)
+            return integers_as_duckdb_gives_them(frame, cursor.description)
     import duckdb
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return con.execute(sql).df()
+
+
+# PostgreSQL's integer types (by type OID) and their width in pandas.
+INTEGER_TYPES = {21: "int16", 23: "int32", 20: "int64"}
+
+
+def integers_as_duckdb_gives_them(frame, description):
+    """Integer columns typed as DuckDB's reader types them: their width, and nullable when a
+    value is missing. From tuples, pandas makes them int64, or float64 when one is null, and
+    an open file's column (``population_year``) changed type with the engine."""
+    for column in description:
+        width = INTEGER_TYPES.get(column.type_code)
+        if width is not None:
+            values = frame[column.name]
+            frame[column.name] = values.astype(width.capitalize() if values.isna().any() else width)
+    return frame

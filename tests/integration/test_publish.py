@@ -12,6 +12,7 @@ import uuid
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from emis.settings import load_settings
@@ -310,7 +311,7 @@ def test_a_refused_release_leaves_the_current_one(released):
 
 
 @pytest.mark.postgres
-def test_publish_from_postgres(tiny_export, tmp_path_factory, pg_server):
+def test_publish_from_postgres(tiny_export, tmp_path_factory, pg_server, released):
     name = f"emis_publish_{uuid.uuid4().hex[:8]}"
     dsn = create_database(pg_server, name)
     try:
@@ -319,5 +320,12 @@ def test_publish_from_postgres(tiny_export, tmp_path_factory, pg_server):
         observations = pd.read_parquet(release.path / "open" / "parquet" / "observations.parquet")
         assert observations["symbol"].eq("c").any()
         assert (release.path / "restricted" / "form_inputs.duckdb").exists()
+        # the same export gives open files of the same columns and types on either engine
+        from_duckdb = released[2].path / "open" / "parquet"
+        for table in sorted(OPEN_TABLES):
+            file = f"{table}.parquet"
+            ours = pq.read_schema(release.path / "open" / "parquet" / file)
+            theirs = pq.read_schema(from_duckdb / file)
+            assert ours.remove_metadata() == theirs.remove_metadata(), table
     finally:
         drop_database(pg_server, name)
