@@ -7,6 +7,11 @@
   The delta rows are materialized first: they are few, and PostgreSQL would otherwise re-run
   the lookup of a record's correction for every row of the full export.
 
+  Built incrementally (PostgreSQL's staging tables, after a delta): only the keys the loads
+  since the last build deliver, each with its current row, which is always a delta's (a delta
+  comes after the full export; the latest delta wins even when an earlier-dated one arrives
+  late); the model's unique_key replaces the table's rows of those keys.
+
   table: raw table name; key: list of its key columns (register contract).
 #}
 {% macro current_rows(table, key) %}
@@ -40,8 +45,21 @@
     delta_keys as (
         select distinct {% for column in key %}delta_rows.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
         from delta_rows
+        {% if is_incremental() -%}
+            where delta_rows.load_id in {{ loads_since_last_build() }}
+        {%- endif %}
     )
 
+    {% if is_incremental() -%}
+    select {% for column in columns %}latest_delta_rows.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+    from latest_delta_rows
+    inner join delta_keys
+        on
+            {% for column in key -%}
+            delta_keys.{{ column }} = latest_delta_rows.{{ column }}{% if not loop.last %} and {% endif %}
+            {% endfor %}
+    where latest_delta_rows.recency = 1
+    {%- else -%}
     select {% for column in columns %}base.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
     from {{ relation }} as base
     inner join {{ loads }} as base_load on base.load_id = base_load.load_id
@@ -60,4 +78,5 @@
     select {% for column in columns %}latest_delta_rows.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
     from latest_delta_rows
     where latest_delta_rows.recency = 1
+    {%- endif %}
 {% endmacro %}

@@ -1,4 +1,5 @@
 -- Grain: one row per learner x school day absent or late.
+{{ config(unique_key=['student_id', 'absence_date']) }}
 with source as (
     {{ current_rows('absences', ['student_id', 'date']) }}
 ),

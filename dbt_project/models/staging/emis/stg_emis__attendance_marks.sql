@@ -1,4 +1,5 @@
 -- Grain: one row per class x school day on which attendance was taken.
+{{ config(unique_key=['class_id', 'attendance_date']) }}
 with source as (
     {{ current_rows('attendance_marks', ['class_id', 'date']) }}
 ),

@@ -1,5 +1,6 @@
 -- Grain: one row per class or group per academic year
 -- (current rows: the latest full export and the deltas after it).
+{{ config(unique_key=['class_id']) }}
 with source as (
     {{ current_rows('classes', ['class_id']) }}
 ),

@@ -1,5 +1,6 @@
 -- Grain: one row per movement event of a learner
 -- (current rows: the latest full export and the deltas after it).
+{{ config(unique_key=['event_id']) }}
 with source as (
     {{ current_rows('enrolments', ['event_id']) }}
 ),

@@ -1,4 +1,5 @@
 -- Grain: one row per organization x survey date.
+{{ config(unique_key=['organization_id', 'survey_date']) }}
 with source as (
     {{ current_rows('infrastructure', ['org_id', 'survey_date']) }}
 ),

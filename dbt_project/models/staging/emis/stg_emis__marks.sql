@@ -1,4 +1,5 @@
 -- Grain: one row per learner x class x subject x term mark.
+{{ config(unique_key=['student_id', 'class_id', 'subject', 'term']) }}
 with source as (
     {{ current_rows('grades', ['student_id', 'class_id', 'subject', 'term']) }}
 ),

@@ -1,5 +1,6 @@
 -- Grain: one row per education organization
 -- (current rows: the latest full export and the deltas after it).
+{{ config(unique_key=['organization_id']) }}
 with source as (
     {{ current_rows('organizations', ['org_id']) }}
 ),

@@ -1,4 +1,5 @@
 -- Grain: one row per year x district x sex x single year of age (age on 1 January).
+{{ config(unique_key=['population_year', 'district_code', 'sex', 'age']) }}
 with source as (
     {{ current_rows('population', ['year', 'district_code', 'sex', 'age']) }}
 ),

@@ -1,5 +1,6 @@
 -- Grain: one row per employee in the staff register
 -- (current rows: the latest full export and the deltas after it); no personal data.
+{{ config(unique_key=['staff_id']) }}
 with source as (
     {{ current_rows('staff', ['staff_id']) }}
 ),

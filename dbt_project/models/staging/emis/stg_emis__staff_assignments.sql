@@ -1,4 +1,5 @@
 -- Grain: one row per employment of an employee in a position at an organization.
+{{ config(unique_key=['assignment_id']) }}
 with source as (
     {{ current_rows('staff_assignments', ['assignment_id']) }}
 ),

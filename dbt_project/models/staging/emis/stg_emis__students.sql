@@ -1,5 +1,6 @@
 -- Grain: one row per learner in the learner register
 -- (current rows: the latest full export and the deltas after it); no personal data.
+{{ config(unique_key=['student_id']) }}
 with source as (
     {{ current_rows('students', ['student_id']) }}
 ),
