@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 import openpyxl
 import pandas as pd
+import psycopg
 import pytest
 import yaml
 
@@ -25,7 +26,12 @@ from emis.reference import SEEDS_DIR
 from emis.settings import load_settings
 from ingestion.load import ingest
 from reports.declaration import FORMS_DIR, form_ids, parse_form
-from reports.extract import form_settings, write_form_inputs
+from reports.extract import (
+    FORM_INPUTS,
+    copy_table_from_postgres,
+    form_settings,
+    write_form_inputs,
+)
 from reports.pdf import find_office, to_pdf
 from reports.report import build_report
 from tests.integration.conftest import age_on, changed_export, edit_csv, edit_manifest
@@ -839,3 +845,58 @@ def test_form_inputs_fill_the_same_forms_as_the_warehouse(engine, request, tmp_p
         ).fetchall()
     columns = {column for (column,) in columns}
     assert not any("pin" in column for column in columns)
+
+
+@pytest.mark.postgres
+def test_form_inputs_from_postgres_equal_those_from_duckdb(request, tmp_path):
+    """PostgreSQL's tables are copied through CSV (``COPY``): the same rows and column types
+    as DuckDB's copy of the same export, missing values and empty strings kept apart."""
+    ours = write_form_inputs(request.getfixturevalue("postgres_settings"), tmp_path / "pg.duckdb")
+    theirs = write_form_inputs(request.getfixturevalue("duckdb_settings"), tmp_path / "d.duckdb")
+    with duckdb.connect() as con:
+        con.execute(f"attach '{ours}' as ours (read_only)")
+        con.execute(f"attach '{theirs}' as theirs (read_only)")
+        for name in FORM_INPUTS:
+            types = [
+                con.execute(f"describe {side}.{name}").fetchall() for side in ("ours", "theirs")
+            ]
+            assert types[0] == types[1], name
+            for a, b in (("ours", "theirs"), ("theirs", "ours")):
+                extra = f"select * from {a}.{name} except all select * from {b}.{name}"
+                assert con.execute(f"select count(*) from ({extra})").fetchall() == [(0,)], name
+
+
+@pytest.mark.postgres
+def test_a_table_copied_from_postgres_keeps_awkward_values(pg_server, tmp_path):
+    """Missing values and empty strings kept apart, quotes, commas and line breaks in text,
+    booleans, timestamps, doubles to the last digit, an empty table."""
+    name = f"emis_copy_{uuid.uuid4().hex[:8]}"
+    dsn = create_database(pg_server, name)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("create schema reference")
+            conn.execute(
+                "create table reference.awkward (id integer, label text, flag boolean, "
+                "at timestamp, share double precision, pin_pseudonym text)"
+            )
+            conn.execute(
+                "insert into reference.awkward values "
+                "(1, '', true, '2026-01-17 13:00:00.123456', 0.1, 'x'), "
+                "(2, null, false, null, 1e-300, 'y'), "
+                "(3, 'a \"quoted\", comma\nand a line', null, '2025-09-15 00:00:00', "
+                "2.0 / 3.0, null)"
+            )
+            conn.execute("create table reference.nothing (id integer)")
+            with duckdb.connect() as out:
+                out.execute("create schema reference")
+                for table in ("reference.awkward", "reference.nothing"):
+                    copy_table_from_postgres(conn, out, table, tmp_path / f"{table}.csv")
+                copied = out.execute("select * from reference.awkward order by id").fetchall()
+                assert out.execute("select count(*) from reference.nothing").fetchall() == [(0,)]
+            expected = conn.execute(
+                "select id, label, flag, at, share from reference.awkward order by id"
+            ).fetchall()
+        assert copied == expected
+        assert copied[0][1] == "" and copied[1][1] is None
+    finally:
+        drop_database(pg_server, name)
