@@ -5,6 +5,10 @@
 -- and how many it has, and when the record last changed in the EMIS.
 -- Monitored fields are those the contract leaves optional but the statistics need; required
 -- fields cannot be missing here, ingestion quarantines such rows.
+-- One mart reads it once, summed per organization. On PostgreSQL a view: writing its 4.9
+-- million national rows took 22 s of a daily build, and the mart reading the view 6 s more.
+-- On DuckDB a table: writing took about 3 s, and the mart reading a view 3 s more.
+{{ config(materialized='view' if target.type == 'postgres' else 'table') }}
 {% set monitored_fields = {
     'organizations': ['design_capacity', 'shifts', 'opened_date', 'name_ky'],
     'students': ['has_pin', 'nationality', 'benefit', 'has_address', 'has_birth_place'],
