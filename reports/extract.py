@@ -81,14 +81,19 @@ def _copy_from_postgres(settings: Settings, out: duckdb.DuckDBPyConnection) -> N
 
     import psycopg
 
-    with psycopg.connect(settings.warehouse) as conn, tempfile.TemporaryDirectory() as spool:
+    scratch = settings.home / "tmp"  # beside the warehouse's own work, not in a RAM /tmp
+    scratch.mkdir(parents=True, exist_ok=True)
+    with (
+        psycopg.connect(settings.warehouse) as conn,
+        tempfile.TemporaryDirectory(prefix="form-inputs-", dir=scratch) as spool,
+    ):
         for name in FORM_INPUTS:
             copy_table_from_postgres(conn, out, name, Path(spool) / f"{name}.csv")
 
 
 def copy_table_from_postgres(conn, out: duckdb.DuckDBPyConnection, name: str, spool: Path) -> None:
     """The PostgreSQL table ``name`` (but the columns LEFT_OUT) as the DuckDB table ``name``,
-    through the CSV file ``spool``."""
+    through the CSV file ``spool``, removed once read: the disk holds one table at a time."""
     described = conn.execute(f"select * from {name} limit 0").description
     columns = [column for column in described if column.name not in LEFT_OUT]
     types = {column.name: DUCKDB_TYPES.get(column.type_code, "varchar") for column in columns}
@@ -105,3 +110,4 @@ def copy_table_from_postgres(conn, out: duckdb.DuckDBPyConnection, name: str, sp
         f"columns = {{{struct}}}, allow_quoted_nulls = false)",
         [str(spool)],
     )
+    spool.unlink()

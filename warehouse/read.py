@@ -64,8 +64,8 @@ def frame(settings: Settings, sql: str):
             conn.read_only = True
             cursor = conn.execute(sql)
             columns = [column.name for column in cursor.description]
-            frame = pd.DataFrame(cursor.fetchall(), columns=columns)
-            return integers_as_duckdb_gives_them(frame, cursor.description)
+            rows = pd.DataFrame(cursor.fetchall(), columns=columns)
+            return integers_as_duckdb_gives_them(rows, cursor.description)
     import duckdb
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
