@@ -264,9 +264,9 @@ def bind(sql: str, values: Mapping[str, object], postgres: bool) -> tuple[str, d
 class Session:
     """``session(sql, params) -> DataFrame`` on one read-only connection of ``connect``."""
 
-    def __init__(self, execute, keeps_tables: bool):
+    def __init__(self, execute, keep=None):
         self._execute = execute  # (sql with :names, params) -> DataFrame
-        self._keeps_tables = keeps_tables
+        self._keep = keep  # (table, sql with :names, params): a temporary table; None: none kept
         self._reused: dict[dt.date, dict[str, str]] = {}
 
     def __call__(self, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
@@ -274,20 +274,15 @@ class Session:
 
     def reused(self, as_of: dt.date) -> dict[str, str]:
         """The ``REUSABLE`` CTEs for ``as_of`` as temporary tables, computed on the first call
-        for the date: CTE name -> table. Only on a session opened with ``reuse`` on DuckDB,
-        which keeps temporary tables on a read-only connection; a read-only PostgreSQL
-        transaction may not create them, so there every query computes its CTEs itself (an
-        empty mapping)."""
-        if not self._keeps_tables:
+        for the date: CTE name -> table. Empty unless the session was opened with ``reuse``:
+        then every query computes its CTEs itself."""
+        if self._keep is None:
             return {}
         if as_of not in self._reused:
             tables = {}
             for name in REUSABLE:
                 table = f"reused_{name}_{as_of:%Y%m%d}"
-                self._execute(
-                    f"create temporary table {table} as {with_dependencies(name)}",
-                    {"as_of": as_of},
-                )
+                self._keep(table, with_dependencies(name), {"as_of": as_of})
                 tables[name] = table
             self._reused[as_of] = tables
         return self._reused[as_of]
@@ -310,7 +305,17 @@ def connect(settings: Settings, reuse: bool = False) -> Iterator[Session]:
                 columns = [column.name for column in cursor.description]
                 return pd.DataFrame(cursor.fetchall(), columns=columns)
 
-            yield Session(run, keeps_tables=False)
+            def keep(table: str, sql: str, params: Mapping[str, object]) -> None:
+                # A read-only transaction may not create even a temporary table, so this one
+                # statement gets a read-write transaction of its own; the table lives in the
+                # session only. Autovacuum never analyzes temporary tables: analyze it here.
+                sql, bound = bind(sql, params, postgres=True)
+                with conn.transaction():
+                    conn.execute("set transaction read write")
+                    conn.execute(f"create temporary table {table} as {sql}", bound)
+                    conn.execute(f"analyze {table}")
+
+            yield Session(run, keep if reuse else None)
         return
     import duckdb
 
@@ -328,7 +333,11 @@ def connect(settings: Settings, reuse: bool = False) -> Iterator[Session]:
             sql, bound = bind(sql, params, postgres=False)
             return con.execute(sql, bound).df()
 
-        yield Session(run, keeps_tables=reuse)
+        def keep(table: str, sql: str, params: Mapping[str, object]) -> None:
+            # A read-only DuckDB connection keeps temporary tables in memory.
+            run(f"create temporary table {table} as {sql}", params)
+
+        yield Session(run, keep if reuse else None)
 
 
 def fetch_facts(

@@ -675,32 +675,59 @@ def test_a_reporting_date_takes_the_versions_in_force_on_it(two_exports):
     assert counts == {CENSUS: 0, dt.date(2026, 2, 14): 0, SECOND_SNAPSHOT: 1}  # private schools
 
 
+def _facts_reused_and_computed(run, day):
+    """Every query's facts on ``day`` from the session's kept tables, and as each query
+    computes its CTEs itself, sorted alike."""
+    from reports.metrics import QUERIES, Parameters, Session, fetch_facts
+
+    parameters = Parameters(day, YEAR, "KG", (), True, CENSUS)
+    wanted = {name: set(query.dims) for name, query in QUERIES.items()}
+    reused = fetch_facts(run, parameters, wanted)
+    computed = fetch_facts(Session(run), parameters, wanted)  # keeps nothing
+    for name, query in QUERIES.items():
+        keys = ["organization_id", *query.dims]
+        yield (
+            name,
+            reused[name].sort_values(keys, ignore_index=True),
+            computed[name].sort_values(keys, ignore_index=True),
+        )
+
+
 def test_one_session_reuses_the_learners_last_events_per_date_with_the_same_facts(two_exports):
     """A session opened to reuse computes the date-only CTEs once per date into temporary
     tables; every query reads the same facts from them as from its own CTEs, on either of two
     dates whose events and versions differ."""
     from reports import metrics
-    from reports.metrics import QUERIES, Parameters, Session, fetch_facts
+    from reports.metrics import QUERIES
 
     settings, _, _ = two_exports
     with metrics.connect(settings, reuse=True) as run:
         for day in (CENSUS, SECOND_SNAPSHOT):
-            parameters = Parameters(day, YEAR, "KG", (), True, CENSUS)
-            wanted = {name: set(query.dims) for name, query in QUERIES.items()}
-            reused = fetch_facts(run, parameters, wanted)
+            for _, reused, computed in _facts_reused_and_computed(run, day):
+                pd.testing.assert_frame_equal(reused, computed)
             assert set(run.reused(day)) == set(metrics.REUSABLE)
-            computing = Session(run, keeps_tables=False)  # every query its own CTEs
-            computed = fetch_facts(computing, parameters, wanted)
-            for name in QUERIES:
-                keys = ["organization_id", *QUERIES[name].dims]
-                pd.testing.assert_frame_equal(
-                    reused[name].sort_values(keys, ignore_index=True),
-                    computed[name].sort_values(keys, ignore_index=True),
-                )
         assert "reused_" in metrics.compose(QUERIES["learners"], [], run.reused(CENSUS))
         assert run.reused(CENSUS) != run.reused(SECOND_SNAPSHOT)
     with metrics.connect(settings) as run:  # a report's session: one learners query, nothing kept
         assert run.reused(CENSUS) == {}
+
+
+@pytest.mark.postgres
+def test_a_postgres_session_keeps_its_tables_and_stays_read_only(postgres_settings):
+    """On PostgreSQL the kept tables are made in a read-write transaction of their own: the
+    facts read from them are the computed ones, and the session still cannot write the
+    warehouse."""
+    import psycopg
+
+    from reports import metrics
+
+    with metrics.connect(postgres_settings, reuse=True) as run:
+        for _, reused, computed in _facts_reused_and_computed(run, CENSUS):
+            pd.testing.assert_frame_equal(reused, computed)
+        (table,) = run.reused(CENSUS).values()
+        assert len(run(f"select * from {table}", {})) > 0
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            run("create table reference.written_by_a_report as select 1 as one", {})
 
 
 def test_a_planted_inconsistency_fails_a_named_ratio(two_exports, tmp_path, monkeypatch, capsys):
