@@ -2,16 +2,29 @@
   The loads an incremental build takes in: those after the loads the last whole build went
   through (meta.builds, written once a build has succeeded, so no model's run moves it and a
   failed build is redone from the same point). Every incremental model takes the same loads.
+
+  Rendered as a list of numbers, looked up when the model runs: PostgreSQL plans a subquery
+  here as if it kept every load, and hashed all 4.6 million events to find a day's 3,000
+  learners (the census-date learner status 10 s against 1.6 s so). ``(null)`` when there are
+  none: ``in (null)`` holds for no row. While dbt parses (``execute`` false) the subquery
+  stands in.
 #}
 {% macro loads_since_last_build() %}
-    (
+    {%- set new_loads -%}
         select current_loads.load_id
         from {{ source('emis_meta', 'current_loads') }} as current_loads
         where current_loads.load_id > (
             select coalesce(max(builds.built_through_load_id), 0)
             from {{ source('emis_meta', 'builds') }} as builds
         )
-    )
+        order by current_loads.load_id
+    {%- endset -%}
+    {%- if execute -%}
+        {%- set load_ids = run_query(new_loads).columns[0].values() | map('int') | list -%}
+        ({{ load_ids | join(', ') if load_ids else 'null' }})
+    {%- else -%}
+        ({{ new_loads }})
+    {%- endif -%}
 {% endmacro %}
 
 
@@ -36,19 +49,23 @@
     from {{ source('emis_raw', 'students') }} as students
     where students.load_id in {{ loads }}
     {%- if status is not none %}
+        -- Two selects, not one with `or`: PostgreSQL estimates each semi join, but took
+        -- the `or` of two for three quarters of all learners.
         union
         select placed.student_id
         from {{ status }} as placed
-        where
-            placed.organization_id in (
-                select organizations.org_id
-                from {{ source('emis_raw', 'organizations') }} as organizations
-                where organizations.load_id in {{ loads }}
-            )
-            or placed.class_id in (
-                select classes.class_id
-                from {{ source('emis_raw', 'classes') }} as classes
-                where classes.load_id in {{ loads }}
-            )
+        where placed.organization_id in (
+            select organizations.org_id
+            from {{ source('emis_raw', 'organizations') }} as organizations
+            where organizations.load_id in {{ loads }}
+        )
+        union
+        select placed.student_id
+        from {{ status }} as placed
+        where placed.class_id in (
+            select classes.class_id
+            from {{ source('emis_raw', 'classes') }} as classes
+            where classes.load_id in {{ loads }}
+        )
     {%- endif %}
 {% endmacro %}
