@@ -57,13 +57,15 @@ expected_days as (
         and classes.level in ('primary', 'basic', 'secondary')
 ),
 
+-- One row per class and day already: the staging key (ingestion quarantines a repeated key).
+-- Grouping them again held a hash table of every mark beside the join's: alone near DuckDB's
+-- 2 GB limit, and out of memory beside another model.
 marked_days as (
     select
         attendance_marks.class_id,
         attendance_marks.attendance_date,
-        min(attendance_marks.marked_at) as first_marked_at
+        attendance_marks.marked_at
     from attendance_marks
-    group by attendance_marks.class_id, attendance_marks.attendance_date
 ),
 
 final as (
@@ -74,7 +76,7 @@ final as (
         count(marked_days.class_id) as class_days_marked,
         sum(
             case
-                when cast(marked_days.first_marked_at as date) <= expected_days.school_date
+                when cast(marked_days.marked_at as date) <= expected_days.school_date
                     then 1
                 else 0
             end
