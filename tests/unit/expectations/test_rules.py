@@ -74,10 +74,20 @@ def assignment(con, assignment_id: str, staff_id: str, org: str = "ORG1", **chan
     insert(con, facts.STAGING_VIEWS["staff_assignments"], **(values | changes))
 
 
+def organization(con, org_id: str, kind: str = "school", status: str = "active") -> None:
+    insert(
+        con, facts.STAGING_VIEWS["organizations"], organization_id=org_id, name_ru="Школа",
+        organization_type=kind, ownership="state", district_code="41707215",
+        locality="rural", languages="ky", organization_status=status,
+        opened_date="2000-01-01", closed_date="2020-06-01" if status == "closed" else None,
+        design_capacity=500, shifts=1, updated_at="2025-12-01 08:00:00",
+    )  # fmt: skip
+
+
 @pytest.fixture
 def world() -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
-    for schema in ("staging", "reference", "marts_open"):
+    for schema in ("staging", "reference", "marts_open", "intermediate"):
         con.execute(f"create schema {schema}")
     for register in facts.STAGING_VIEWS:
         con.execute(staging_table(register))
@@ -91,18 +101,15 @@ def world() -> Iterator[duckdb.DuckDBPyConnection]:
         "reference_date date, territory_code varchar, sex varchar, numerator decimal(18, 2), "
         "denominator decimal(18, 2), value decimal(18, 4), unit varchar)"
     )
-    organizations = facts.STAGING_VIEWS["organizations"]
+    con.execute(  # the census-date learners as dbt counts them: rows of the model itself
+        f"create table {facts.CENSUS_DATE_LEARNERS} "
+        "(academic_year varchar, student_id varchar, organization_id varchar)"
+    )
     for org_id, kind, status in (
         ("ORG1", "school", "active"), ("ORG2", "school", "active"),
         ("ORG3", "preschool", "closed"), ("ORG4", "evening", "active"),
     ):  # fmt: skip
-        insert(
-            con, organizations, organization_id=org_id, name_ru="Школа",
-            organization_type=kind, ownership="state", district_code="41707215",
-            locality="rural", languages="ky", organization_status=status,
-            opened_date="2000-01-01", closed_date="2020-06-01" if status == "closed" else None,
-            design_capacity=500, shifts=1, updated_at="2025-12-01 08:00:00",
-        )  # fmt: skip
+        organization(con, org_id, kind, status)
     insert(
         con, facts.STAGING_VIEWS["classes"], class_id="CLS1", organization_id="ORG1",
         academic_year=YEAR, level="basic", grade=5, class_letter="А", shift=1,
@@ -113,6 +120,8 @@ def world() -> Iterator[duckdb.DuckDBPyConnection]:
     for n in (1, 2, 3):
         student(con, f"STU{n}", "2014-05-01", pin=f"P{n}")  # grade 5: 11 on 1 January 2026
         event(con, f"EVT{n}", f"STU{n}")
+        insert(con, facts.CENSUS_DATE_LEARNERS, academic_year=YEAR, student_id=f"STU{n}",
+               organization_id="ORG1")  # fmt: skip
     insert(
         con, facts.STAGING_VIEWS["staff"], staff_id="STF1", has_last_name=True,
         has_first_name=True, birth_date="1980-01-01", sex="F", education_level="higher",
@@ -178,6 +187,23 @@ def test_pin_flags_each_name_their_rule(world):
         "pin_birth_date_mismatch": {"STU2"},
         "pin_format_invalid": {"STU3"},
     }
+
+
+def test_a_school_whose_census_day_enrolment_jumps_is_an_outlier_among_its_type(world):
+    """Twelve schools, each with 10 learners on last year's census date and 11 on this year's,
+    but ORG1 with 30: log changes ln 1.1 eleven times and ln 3 once. Whatever the two values,
+    the odd one's z-score among twelve is 11 / sqrt(12) = 3.18 > 3, the others' -0.29. The
+    evening school, of another type, is not compared with them."""
+    world.execute(f"delete from {facts.CENSUS_DATE_LEARNERS}")
+    schools = ["ORG1", "ORG2", *(f"ORG{n}" for n in range(5, 15))]
+    for org_id in schools[2:]:
+        organization(world, org_id)
+    for org_id in [*schools, "ORG4"]:
+        for year, learners in (("2024-2025", 10), (YEAR, 30 if org_id == "ORG1" else 11)):
+            for n in range(learners):
+                insert(world, facts.CENSUS_DATE_LEARNERS, academic_year=year,
+                       student_id=f"{org_id}-{year}-{n}", organization_id=org_id)  # fmt: skip
+    assert flagged(world) == {"enrolment_change_outlier": {"ORG1"}}
 
 
 def test_a_second_registration_enrolled_at_once_is_flagged_not_the_first(world):
