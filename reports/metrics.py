@@ -274,8 +274,8 @@ class Session:
 
     def reused(self, as_of: dt.date) -> dict[str, str]:
         """The ``REUSABLE`` CTEs for ``as_of`` as temporary tables, computed on the first call
-        for the date: CTE name -> table. Empty unless the session was opened with ``reuse``:
-        then every query computes its CTEs itself."""
+        for the date: CTE name -> table. Empty for a session opened without ``reuse``, whose
+        queries each compute their CTEs."""
         if self._keep is None:
             return {}
         if as_of not in self._reused:

@@ -49,23 +49,19 @@
     from {{ source('emis_raw', 'students') }} as students
     where students.load_id in {{ loads }}
     {%- if status is not none %}
-        -- Two selects, not one with `or`: PostgreSQL estimates each semi join, but took
-        -- the `or` of two for three quarters of all learners.
+        {#- One select each, not one with `or`: PostgreSQL estimates each semi join, but took
+            the `or` of the two for three quarters of all learners. -#}
+        {%- for placed_in, delivered, key in [
+            ('organization_id', 'organizations', 'org_id'), ('class_id', 'classes', 'class_id')
+        ] %}
         union
         select placed.student_id
         from {{ status }} as placed
-        where placed.organization_id in (
-            select organizations.org_id
-            from {{ source('emis_raw', 'organizations') }} as organizations
-            where organizations.load_id in {{ loads }}
+        where placed.{{ placed_in }} in (
+            select delivered.{{ key }}
+            from {{ source('emis_raw', delivered) }} as delivered
+            where delivered.load_id in {{ loads }}
         )
-        union
-        select placed.student_id
-        from {{ status }} as placed
-        where placed.class_id in (
-            select classes.class_id
-            from {{ source('emis_raw', 'classes') }} as classes
-            where classes.load_id in {{ loads }}
-        )
+        {%- endfor %}
     {%- endif %}
 {% endmacro %}

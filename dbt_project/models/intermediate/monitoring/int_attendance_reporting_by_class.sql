@@ -57,35 +57,27 @@ expected_days as (
         and classes.level in ('primary', 'basic', 'secondary')
 ),
 
--- One row per class and day already: the staging key (ingestion quarantines a repeated key).
--- Grouping them again held a hash table of every mark beside the join's: alone near DuckDB's
--- 2 GB limit, and out of memory beside another model.
-marked_days as (
-    select
-        attendance_marks.class_id,
-        attendance_marks.attendance_date,
-        attendance_marks.marked_at
-    from attendance_marks
-),
-
 final as (
     select
         expected_days.class_id,
         expected_days.organization_id,
         count(*) as class_days_expected,
-        count(marked_days.class_id) as class_days_marked,
+        count(attendance_marks.class_id) as class_days_marked,
         sum(
             case
-                when cast(marked_days.marked_at as date) <= expected_days.school_date
+                when cast(attendance_marks.marked_at as date) <= expected_days.school_date
                     then 1
                 else 0
             end
         ) as class_days_marked_on_time
     from expected_days
-    left join marked_days
+    -- The marks are one per class and day already (the staging key; ingestion quarantines a
+    -- repeated key). Grouping them again held a hash table of every mark beside the join's:
+    -- alone near DuckDB's 2 GB limit, and out of memory beside another model.
+    left join attendance_marks
         on
-            expected_days.class_id = marked_days.class_id
-            and expected_days.school_date = marked_days.attendance_date
+            expected_days.class_id = attendance_marks.class_id
+            and expected_days.school_date = attendance_marks.attendance_date
     group by expected_days.class_id, expected_days.organization_id
 )
 
