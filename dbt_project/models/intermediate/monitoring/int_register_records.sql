@@ -1,14 +1,14 @@
--- Grain: one row per record of the latest export that an organization answers for: the
--- organization itself, its learners (by their latest movement event), this year's movement
--- events, its staff (by their current assignments), its current assignments and this year's
--- classes. Each row says how many of the register's monitored fields it should have filled
--- and how many it has, and when the record last changed in the EMIS.
+-- Grain: one row per organization x register of the latest export: how many records the
+-- organization answers for there (the organization itself, its learners by their latest
+-- movement event, this year's movement events, its staff by their current assignments, its
+-- current assignments, this year's classes), how many of the register's monitored fields
+-- they should have filled and have filled, and when one of them last changed in the EMIS.
 -- Monitored fields are those the contract leaves optional but the statistics need; required
 -- fields cannot be missing here, ingestion quarantines such rows.
--- One mart reads it once, summed per organization. On PostgreSQL a view: writing its 4.9
--- million national rows took 22 s of a daily build, and the mart reading the view 6 s more.
--- On DuckDB a table: writing took about 3 s, and the mart reading a view 3 s more.
-{{ config(materialized='view' if target.type == 'postgres' else 'table') }}
+-- Counted here, per organization, rather than kept record by record: the one mart that reads
+-- it sums per organization, and writing 4.9 million national record rows each day took
+-- longer than counting them (DuckDB 3.4 s against 2.0 s; on PostgreSQL 22 s).
+{{ config(materialized='table') }}
 {% set monitored_fields = {
     'organizations': ['design_capacity', 'shifts', 'opened_date', 'name_ky'],
     'students': ['has_pin', 'nationality', 'benefit', 'has_address', 'has_birth_place'],
@@ -167,11 +167,12 @@ final as (
     select
         organization_id,
         register,
-        record_id,
-        fields_expected,
-        fields_filled,
-        changed_at
+        count(*) as records,
+        cast(sum(fields_expected) as bigint) as fields_expected,
+        cast(sum(fields_filled) as bigint) as fields_filled,
+        max(changed_at) as last_changed_at
     from records
+    group by organization_id, register
 )
 
 select * from final

@@ -33,16 +33,28 @@ latest_export as (
 records as (
     select
         register_records.organization_id,
-        count(*) as records,
+        cast(sum(register_records.records) as bigint) as records,
         cast(sum(register_records.fields_expected) as bigint) as fields_expected,
         cast(sum(register_records.fields_filled) as bigint) as fields_filled,
-        sum(case when register_records.register = 'enrolments' then 1 else 0 end)
-            as enrolments_records,
-        sum(case when register_records.register = 'staff_assignments' then 1 else 0 end)
-            as staff_assignments_records,
-        sum(case when register_records.register = 'classes' then 1 else 0 end)
-            as classes_records,
-        max(register_records.changed_at) as last_changed_at
+        sum(
+            case
+                when register_records.register = 'enrolments' then register_records.records
+                else 0
+            end
+        ) as enrolments_records,
+        sum(
+            case
+                when register_records.register = 'staff_assignments' then register_records.records
+                else 0
+            end
+        ) as staff_assignments_records,
+        sum(
+            case
+                when register_records.register = 'classes' then register_records.records
+                else 0
+            end
+        ) as classes_records,
+        max(register_records.last_changed_at) as last_changed_at
     from register_records
     group by register_records.organization_id
 ),
