@@ -1,8 +1,9 @@
--- Grain: one row per academic year t x pupil of a school level enrolled on census day t, with
--- where they are on census day t+1 (true cohort, from the movement events): promoted (a
--- higher grade), repeated (the same grade), graduated, dropped out, or left otherwise
--- (emigrated, moved to another kind of education, or no record). Years without a next
--- year in the data have no rows.
+-- Grain: one row per academic year t x district x level x grade x sex x outcome: how many
+-- pupils of a school level enrolled on census day t are, on census day t+1 (true cohort,
+-- followed pupil by pupil through the movement events), promoted (a higher grade), repeated
+-- (the same grade), graduated, dropped out, or left otherwise (emigrated, moved to another
+-- kind of education, or no record). Years without a next year in the data have no rows.
+-- Counted here rather than kept pupil by pupil: observations only sums them.
 with learners as (
     select * from {{ ref('int_learners_on_census_date') }}
 ),
@@ -48,14 +49,12 @@ exits_between as (
     where events.event_type in ('graduation', 'dropout', 'transfer_out')
 ),
 
-final as (
+outcomes as (
     select
         pupils.academic_year,
-        pupils.student_id,
+        pupils.census_date,
         pupils.district_code,
         pupils.oblast_code,
-        pupils.locality,
-        pupils.ownership,
         pupils.level,
         pupils.grade,
         pupils.sex,
@@ -65,8 +64,7 @@ final as (
             when exits_between.event_type = 'graduation' then 'graduated'
             when exits_between.event_type = 'dropout' then 'dropped_out'
             else 'left'
-        end as outcome,
-        pupils.census_date
+        end as outcome
     from pupils
     left join status as next_status
         on
@@ -78,6 +76,29 @@ final as (
             pupils.academic_year = exits_between.academic_year
             and pupils.student_id = exits_between.student_id
             and exits_between.recency = 1
+),
+
+final as (
+    select
+        academic_year,
+        census_date,
+        district_code,
+        oblast_code,
+        level,
+        grade,
+        sex,
+        outcome,
+        count(*) as pupils
+    from outcomes
+    group by
+        academic_year,
+        census_date,
+        district_code,
+        oblast_code,
+        level,
+        grade,
+        sex,
+        outcome
 )
 
 select * from final

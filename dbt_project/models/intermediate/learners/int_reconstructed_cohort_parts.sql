@@ -1,7 +1,8 @@
--- Grain: one row per academic year t x pupil contribution to the UIS reconstructed-cohort
--- flow rates of grade g, for grades followed by another grade of the same level (the last
--- grade of a level ends in graduation or transition, which transition_rate measures). The
--- method uses stocks only, as a census without individual records would:
+-- Grain: one row per academic year t x district x level x grade g x sex: the pupils counted
+-- for the UIS reconstructed-cohort flow rates of grade g, for grades followed by another
+-- grade of the same level (the last grade of a level ends in graduation or transition, which
+-- transition_rate measures). The method uses stocks only, as a census without individual
+-- records would:
 --   enrolled   E(g, t)      pupils of grade g on census day t;
 --   promoted   E(g+1, t+1) - R(g+1, t+1): non-repeaters of grade g+1 on census day t+1;
 --   repeated   R(g, t+1)    repeaters of grade g on census day t+1.
@@ -123,13 +124,32 @@ contributions as (
 ),
 
 final as (
-    select contributions.*
+    -- Summed here rather than kept pupil by pupil: observations only sums them.
+    select
+        contributions.academic_year,
+        contributions.census_date,
+        contributions.district_code,
+        contributions.oblast_code,
+        contributions.level,
+        contributions.grade,
+        contributions.sex,
+        cast(sum(contributions.enrolled) as bigint) as enrolled,
+        cast(sum(contributions.promoted) as bigint) as promoted,
+        cast(sum(contributions.repeated) as bigint) as repeated
     from contributions
     inner join school_ages as this_level
         on
             contributions.level = this_level.level
             and contributions.grade < this_level.last_grade
     where contributions.enrolled + contributions.promoted + contributions.repeated > 0
+    group by
+        contributions.academic_year,
+        contributions.census_date,
+        contributions.district_code,
+        contributions.oblast_code,
+        contributions.level,
+        contributions.grade,
+        contributions.sex
 )
 
 select * from final

@@ -269,8 +269,8 @@ cubes as (
         indicator_id,
         parts=[{
             'relation': ref('int_grade_flows'),
-            'numerator': "case when outcome = '" ~ outcome ~ "' then 1 else 0 end",
-            'denominator': '1',
+            'numerator': "case when outcome = '" ~ outcome ~ "' then pupils else 0 end",
+            'denominator': 'pupils',
             'dimensions': {'level': 'level', 'grade': 'grade', 'sex': 'sex'},
         }],
         breakdowns=[['level', 'grade', 'sex']],
@@ -362,8 +362,8 @@ cubes as (
         parts=[{
             'relation': ref('int_grade_flows'),
             'where': 'grade in (4, 9)',
-            'numerator': "case when outcome = 'promoted' then 1 else 0 end",
-            'denominator': '1',
+            'numerator': "case when outcome = 'promoted' then pupils else 0 end",
+            'denominator': 'pupils',
             'dimensions': {'level': 'level', 'grade': 'grade', 'sex': 'sex'},
         }],
         breakdowns=[['level', 'grade', 'sex']],
