@@ -191,7 +191,15 @@ final as (
         coalesce(absent_months.days_absent, 0) as days_absent,
         (select max(current_loads.load_id) from current_loads) as built_through_load_id
     from pupils
-    inner join class_months on pupils.class_id = class_months.class_id
+    -- the affected months chosen before the join: after it, they filtered every month's rows
+    inner join (
+        select class_months.*
+        from class_months
+        where
+            class_months.month_start_date in (
+                select affected_months.month_start_date from affected_months
+            )
+    ) as class_months on pupils.class_id = class_months.class_id
     left join days_after_departure
         on
             pupils.academic_year = days_after_departure.academic_year
@@ -204,9 +212,6 @@ final as (
             and class_months.month_start_date = absent_months.month_start_date
     where
         class_months.days_marked - coalesce(days_after_departure.days_gone, 0) > 0
-        and class_months.month_start_date in (
-            select affected_months.month_start_date from affected_months
-        )
 )
 
 select * from final
