@@ -29,7 +29,7 @@ from emis.settings import Settings, pseudonym_key
 from ingestion.boundary import hmac_pads, raw_columns
 from ingestion.contract import TABLES_BY_NAME, Table
 from ingestion.manifest import Manifest, locate_files, read_manifest, verify_checksums
-from ingestion.readers import FileError, StagedFile, stage_file
+from ingestion.readers import FileError, StagedFile, stage_file, unstage
 from ingestion.rules import q, rules_for
 from warehouse.targets import PreparedLoad, open_target
 
@@ -193,7 +193,7 @@ def _prepare_file(con, table, path, manifest, present, pads, work, prepared) -> 
         write_quarantine(con, table, path.name, quarantine_path)
         prepared.quarantine_parquet.append(quarantine_path)
     keep_keys(con, table)
-    con.execute("drop table staged")
+    unstage(con, "staged")
     return FileSummary(
         file=path.name,
         table=table.name,
@@ -242,18 +242,20 @@ def find_problems(con, table: Table, manifest: Manifest, present: set[str]) -> l
         """
     )
     if table.key:
-        keys = ", ".join(q(k) for k in table.key)
-        same_key = " and ".join(f"s.{q(k)} is not distinct from d.{q(k)}" for k in table.key)
+        # Grouping 16.5 million four-part text keys took 7 s; their 64-bit hashes group in a
+        # fraction of it. A shared hash only makes rows candidates: the window below compares
+        # the keys themselves.
+        key_hash = f"hash({', '.join(q(k) for k in table.key)})"
         con.execute(
             f"""
             insert into problems
             select row_number, '{"+".join(table.key)}', 'duplicate_key'
-            from (select s.row_number,
-                         row_number() over (partition by {", ".join("s." + q(k) for k in table.key)}
-                                            order by s.row_number) as seen
-                  from staged as s
-                  semi join (select {keys} from staged group by {keys} having count(*) > 1) as d
-                      on {same_key})
+            from (select row_number,
+                         row_number() over (partition by {", ".join(q(k) for k in table.key)}
+                                            order by row_number) as seen
+                  from staged
+                  where {key_hash} in (select {key_hash} from staged
+                                       group by 1 having count(*) > 1))
             where seen > 1
             """
         )
