@@ -5,10 +5,11 @@
 2. The same export loaded before (same fingerprint) changes nothing.
 3. Each file is staged as text in a private DuckDB, checked row by row against the contract
    (``rules``), keys and references; bad rows go to quarantine with the rule they break, good
-   rows cross the personal-data boundary (``boundary``) into Parquet files. Files are read in
-   reference order, so a child row whose parent was quarantined is quarantined too.
+   rows cross the personal-data boundary (``boundary``) into the target's ``loading``. Files
+   are read in reference order, so a child row whose parent was quarantined is quarantined too.
 4. Rows read = rows loaded + rows quarantined, per file, equal to the manifest's declaration.
-5. The warehouse target commits everything in one transaction with one ``load_id``.
+5. The warehouse target commits everything in one transaction with one ``load_id``: a file
+   that fails leaves the warehouse as it was (``warehouse.targets``).
 
 A delta export (``"kind": "delta"`` in its manifest) carries one day's new and corrected rows:
 its references are checked against its own rows and the records the warehouse holds now.
@@ -92,12 +93,19 @@ def ingest(export_dir: Path, settings: Settings, progress=None) -> LoadResult:
     target.check_writable()
     work = _work_dir(settings.home / "tmp")
     try:
-        parents = target if manifest.is_delta else None
-        prepared, summaries = prepare(
-            export_dir, manifest, files, settings, work, progress, parents
-        )
-        prepared.seconds = round(time.perf_counter() - started, 3)
-        load_id = target.commit(prepared)
+        config = DUCKDB_CONFIG | {"temp_directory": str(work / "spill")}
+        with (
+            duckdb.connect(config=config) as con,
+            target.loading(con, work, manifest.is_delta) as loading,
+        ):
+            # Timestamps without an offset are read as UTC, whatever the machine's time zone
+            # (set once the database is open: only then does the time-zone extension load).
+            con.execute("set TimeZone = 'UTC'")
+            prepared, summaries = prepare(
+                con, export_dir, manifest, files, settings, work, loading, progress
+            )
+            prepared.seconds = round(time.perf_counter() - started, 3)
+            load_id = loading.commit(prepared)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return LoadResult(load_id, False, tuple(summaries), time.perf_counter() - started)
@@ -124,14 +132,15 @@ def _process_alive(pid: int) -> bool:
 
 
 def prepare(
-    export_dir, manifest: Manifest, files: dict[Table, Path], settings, work, progress, parents=None
+    con, export_dir, manifest: Manifest, files: dict[Table, Path], settings, work, loading, progress
 ):
-    """Check and shape every file into Parquet under ``work``; nothing touches the warehouse.
+    """Check every file on ``con`` (temporary files under ``work``) and hand its rows and
+    quarantine to ``loading``.
 
-    ``parents``: for a delta, the target whose current records the delta's rows may reference.
+    For a delta, the rows may reference the records the warehouse holds now: ``loading`` says
+    which those are.
     """
     pads = hmac_pads(pseudonym_key(settings))
-    config = DUCKDB_CONFIG | {"temp_directory": str(work / "spill")}
     by_name = {table.name: (table, path) for table, path in files.items()}
     prepared = PreparedLoad(
         fingerprint=manifest.fingerprint,
@@ -147,36 +156,28 @@ def prepare(
         load_kind=manifest.kind,
     )
     summaries: list[FileSummary] = []
-    with duckdb.connect(config=config) as con:
-        # Timestamps without an offset are read as UTC, whatever the machine's time zone (set
-        # after connecting: the time-zone extension loads only once the database is open).
-        con.execute("set TimeZone = 'UTC'")
-        present = set(by_name)
-        if parents is not None:
-            for parent, column in referenced_keys():
-                path = work / f"current_{parent}__{column}.parquet"
-                parents.write_current_keys(parent, column, path)
-                con.execute(
-                    f"create temp table keys_{parent}__{column} as "
-                    f"select * from read_parquet('{path}')"
-                )
-                present.add(parent)
-        for name in LOAD_ORDER:
-            if name not in by_name:
-                continue
-            table, path = by_name[name]
-            if progress:
-                progress(path.name)
-            summary = _prepare_file(con, table, path, manifest, present, pads, work, prepared)
-            summaries.append(summary)
-            prepared.files.append(summary.as_row())
-            prepared.rows_declared += summary.declared
-            prepared.rows_loaded += summary.loaded
-            prepared.rows_quarantined += summary.quarantined
+    present = set(by_name)
+    if manifest.is_delta:
+        for parent, column in referenced_keys():
+            keys = loading.current_keys(parent, column)
+            con.execute(f"create temp table keys_{parent}__{column} as {keys}")
+            present.add(parent)
+    for name in LOAD_ORDER:
+        if name not in by_name:
+            continue
+        table, path = by_name[name]
+        if progress:
+            progress(path.name)
+        summary = _prepare_file(con, table, path, manifest, present, pads, work, loading)
+        summaries.append(summary)
+        prepared.files.append(summary.as_row())
+        prepared.rows_declared += summary.declared
+        prepared.rows_loaded += summary.loaded
+        prepared.rows_quarantined += summary.quarantined
     return prepared, summaries
 
 
-def _prepare_file(con, table, path, manifest, present, pads, work, prepared) -> FileSummary:
+def _prepare_file(con, table, path, manifest, present, pads, work, loading) -> FileSummary:
     started = time.perf_counter()
     staged = stage_file(con, path, table, "staged", work)
     declared = manifest.declared(path.name).rows
@@ -185,13 +186,9 @@ def _prepare_file(con, table, path, manifest, present, pads, work, prepared) -> 
     warnings = [*_staging_warnings(staged)]
     warnings += find_problems(con, table, manifest, present)
     quarantined = con.execute("select count(distinct row_number) from problems").fetchall()[0][0]
-    raw_path = work / f"raw_{table.name}.parquet"
-    write_loaded_rows(con, table, raw_path, pads)
-    prepared.raw_parquet[table.name] = raw_path
+    write_loaded_rows(con, table, loading, pads)
     if quarantined:
-        quarantine_path = work / f"quarantine_{table.name}.parquet"
-        write_quarantine(con, table, path.name, quarantine_path)
-        prepared.quarantine_parquet.append(quarantine_path)
+        write_quarantine(table, path.name, loading)
     keep_keys(con, table)
     unstage(con, "staged")
     return FileSummary(
@@ -280,8 +277,8 @@ def find_problems(con, table: Table, manifest: Manifest, present: set[str]) -> l
     return warnings
 
 
-def write_loaded_rows(con, table: Table, path: Path, pads: dict[str, str]) -> None:
-    """Rows without problems, across the personal-data boundary, as Parquet (file order)."""
+def write_loaded_rows(con, table: Table, loading, pads: dict[str, str]) -> None:
+    """Rows without problems, across the personal-data boundary, in file order."""
     columns = raw_columns(table)
     select = ", ".join(f"{column.sql} as {q(column.name)}" for column in columns)
     params = pads if any(column.name == "pin_pseudonym" for column in columns) else {}
@@ -293,10 +290,10 @@ def write_loaded_rows(con, table: Table, path: Path, pads: dict[str, str]) -> No
         if has_problems
         else "from staged"
     )
-    con.execute(f"copy (select {select} {rows}) to '{path}' (format parquet)", params)
+    loading.write_raw(table.name, select, rows, params)
 
 
-def write_quarantine(con, table: Table, file_name: str, path: Path) -> None:
+def write_quarantine(table: Table, file_name: str, loading) -> None:
     """Each problem with its file line, record id and value (personal values masked)."""
     record_id = (
         f"concat_ws('|', {', '.join('s.' + q(k) for k in table.key)})" if table.key else "null"
@@ -308,20 +305,16 @@ def write_quarantine(con, table: Table, file_name: str, path: Path) -> None:
         f"when '{column.name}' then {literal_mask(column, is_person_register)}"
         for column in table.columns
     )
-    con.execute(
-        f"""
-        copy (
-            select '{file_name}' as file_name,
-                   p.row_number + 1 as line_number,
-                   {record_id} as record_id,
-                   p.column_name,
-                   p.rule,
-                   case p.column_name {value_cases} end as value
-            from problems as p
-            join staged as s using (row_number)
-            order by p.row_number, p.column_name, p.rule
-        ) to '{path}' (format parquet)
-        """
+    loading.write_quarantine(
+        f"""'{file_name}' as file_name,
+               p.row_number + 1 as line_number,
+               {record_id} as record_id,
+               p.column_name,
+               p.rule,
+               case p.column_name {value_cases} end as value""",
+        """from problems as p
+           join staged as s using (row_number)
+           order by p.row_number, p.column_name, p.rule""",
     )
 
 
@@ -349,15 +342,10 @@ def keep_keys(con, table: Table) -> None:
     for parent, column in referenced_keys():
         if parent != table.name:
             continue
-        loaded = (
-            f"select distinct {q(column)} from staged "
+        con.execute(
+            f"create temp table if not exists keys_{parent}__{column} ({q(column)} varchar)"
+        )
+        con.execute(
+            f"insert into keys_{parent}__{column} select distinct {q(column)} from staged "
             "where row_number not in (select row_number from problems)"
         )
-        exists = con.execute(
-            "select count(*) from duckdb_tables() "
-            f"where temporary and table_name = 'keys_{parent}__{column}'"
-        ).fetchall()[0][0]
-        if exists:
-            con.execute(f"insert into keys_{parent}__{column} {loaded}")
-        else:
-            con.execute(f"create temp table keys_{parent}__{column} as {loaded}")

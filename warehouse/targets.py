@@ -1,15 +1,21 @@
-"""Committing a prepared load into the warehouse, atomically, on DuckDB or PostgreSQL.
+"""Writing a load into the warehouse, atomically, on DuckDB or PostgreSQL.
 
-Ingestion prepares everything outside the warehouse (validated rows as Parquet files); the
-target then writes it in one transaction: the load log row, every raw table, the quarantine
-and the per-file reconciliation. A failure, or a process killed half-way, leaves the
-warehouse as it was.
+Ingestion checks an export in a private DuckDB and hands each file's loaded rows and its
+quarantine to the target's ``loading``; everything lands in one transaction: the load log
+row, every raw table, the quarantine and the per-file reconciliation. A failure, or a process
+killed half-way, leaves the warehouse as it was.
+
+- DuckDB: the warehouse file is attached to that private DuckDB, and the rows go straight
+  into it inside one open transaction (nothing is written twice).
+- PostgreSQL: the rows wait as Parquet files, which the commit copies in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,8 +43,6 @@ class PreparedLoad:
     seconds: float
     load_kind: str = "full"
     files: list[dict] = field(default_factory=list)  # rows of meta.load_files, no load_id
-    raw_parquet: dict[str, Path] = field(default_factory=dict)  # table -> validated rows
-    quarantine_parquet: list[Path] = field(default_factory=list)
 
     def load_row(self, load_id: int, loaded_at: dt.datetime) -> list:
         return [
@@ -51,7 +55,7 @@ class PreparedLoad:
 HAS_CURRENT_LOADS = (
     "select count(*) > 0 from information_schema.tables "
     "where table_schema = 'meta' and table_name = 'current_loads'"
-)
+)  # an attached DuckDB warehouse is the only catalog that has a schema "meta"
 
 
 class NoBaseExportError(UserError):
@@ -77,14 +81,21 @@ class DuckDBTarget:
     def _open_for_writing(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
         try:
+            self._attach(con)
+        except WarehouseBusyError:
+            con.close()
+            raise
+        return con
+
+    def _attach(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Attach the warehouse to ``con`` as ``warehouse``, for writing."""
+        try:
             con.execute(f"attach '{self.path}' as warehouse")
         except duckdb.IOException as error:
-            con.close()
             raise WarehouseBusyError(
                 f"{self.path}: in use by another process (DuckDB admits one writer); "
                 f"close it and load again ({str(error).splitlines()[0][:120]})"
             ) from None
-        return con
 
     def find_load(self, fingerprint: str) -> int | None:
         if not self.path.exists():
@@ -127,45 +138,73 @@ class DuckDBTarget:
         finally:
             con.close()
 
-    def write_current_keys(self, table: str, column: str, path: Path) -> None:
-        """The keys of ``table``'s current records (meta.current_loads) as Parquet at ``path``."""
-        if not self.path.exists():
-            raise NoBaseExportError()
-        with duckdb.connect(str(self.path), read_only=True) as con:
-            if not con.execute(HAS_CURRENT_LOADS).fetchall()[0][0]:
-                raise NoBaseExportError()
-            con.execute(f"copy ({current_keys_sql(table, column)}) to '{path}' (format parquet)")
+    @contextmanager
+    def loading(
+        self, con: duckdb.DuckDBPyConnection, work: Path, is_delta: bool
+    ) -> Iterator[DuckDBLoading]:
+        """``con`` with the warehouse attached and one transaction begun; leaving without
+        ``commit`` rolls everything back (and a killed process leaves nothing behind).
 
-    def commit(self, load: PreparedLoad) -> int:
+        In that transaction ``con`` may write only the warehouse and TEMP tables (DuckDB
+        writes one attached database per transaction, and TEMP tables are exempt).
+        """
+        if is_delta and not self.path.exists():
+            raise NoBaseExportError()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._open_for_writing()
+        self._attach(con)
+        loading = DuckDBLoading(con, load_id=0)
         try:
-            con.execute("use warehouse")
+            if is_delta and not con.execute(HAS_CURRENT_LOADS).fetchall()[0][0]:
+                raise NoBaseExportError()
             con.execute("begin transaction")
+            loading.open = True
+            con.execute("use warehouse")
             for statement in create_statements(self.dialect):
                 con.execute(statement)
-            load_id = con.execute(
+            loading.load_id = con.execute(
                 "select coalesce(max(load_id), 0) + 1 from meta.loads"
             ).fetchall()[0][0]
-            _insert(con, "meta.loads", load.load_row(load_id, _now()))
-            for row in load.files:
-                _insert(con, "meta.load_files", [load_id, *row.values()])
-            for table, path in load.raw_parquet.items():
-                columns = ", ".join(
-                    f'"{name}"' for name, _ in raw_table_columns(TABLES_BY_NAME[table])
-                )
-                con.execute(
-                    f"insert into raw.{table} ({columns}) "
-                    f"select {load_id}, * from read_parquet('{path}')"
-                )
-            for path in load.quarantine_parquet:
-                con.execute(
-                    f"insert into meta.quarantine select {load_id}, * from read_parquet('{path}')"
-                )
-            con.execute("commit")
-            return load_id
+            con.execute("use memory")
+            yield loading
         finally:
-            con.close()  # before the commit, closing rolls the whole load back
+            if loading.open:
+                con.execute("rollback")
+            con.execute("use memory")
+            con.execute("detach warehouse")
+
+
+@dataclass
+class DuckDBLoading:
+    """A load being written straight into the attached DuckDB warehouse."""
+
+    con: duckdb.DuckDBPyConnection
+    load_id: int
+    open: bool = False  # a transaction is begun and not committed
+
+    def write_raw(self, table: str, columns: str, rows: str, parameters: dict) -> None:
+        """``select {columns} {rows}`` (a query over ingestion's staged rows) into raw.<table>."""
+        names = ", ".join(f'"{name}"' for name, _ in raw_table_columns(TABLES_BY_NAME[table]))
+        self.con.execute(
+            f"insert into warehouse.raw.{table} ({names}) select {self.load_id}, {columns} {rows}",
+            parameters,
+        )
+
+    def write_quarantine(self, columns: str, rows: str) -> None:
+        self.con.execute(
+            f"insert into warehouse.meta.quarantine select {self.load_id}, {columns} {rows}"
+        )
+
+    def current_keys(self, table: str, column: str) -> str:
+        """A query of the keys of ``table``'s current records (meta.current_loads)."""
+        return current_keys_sql(table, column, catalog="warehouse.")
+
+    def commit(self, load: PreparedLoad) -> int:
+        _insert(self.con, "warehouse.meta.loads", load.load_row(self.load_id, _now()))
+        for row in load.files:
+            _insert(self.con, "warehouse.meta.load_files", [self.load_id, *row.values()])
+        self.con.execute("commit")
+        self.open = False
+        return self.load_id
 
 
 class PostgresTarget:
@@ -219,7 +258,14 @@ class PostgresTarget:
             keys = [row[0] for row in conn.execute(current_keys_sql(table, column)).fetchall()]
         pq.write_table(pa.table({column: pa.array(keys, pa.string())}), path)
 
-    def commit(self, load: PreparedLoad) -> int:
+    @contextmanager
+    def loading(
+        self, con: duckdb.DuckDBPyConnection, work: Path, is_delta: bool
+    ) -> Iterator[ParquetLoading]:
+        """The rows wait in Parquet files under ``work`` until ``commit`` copies them in."""
+        yield ParquetLoading(self, con, work)
+
+    def commit(self, load: PreparedLoad, raw: dict[str, Path], quarantine: list[Path]) -> int:
         with self._connect() as conn, conn.transaction():
             for statement in create_statements(self.dialect):
                 conn.execute(statement)
@@ -237,22 +283,51 @@ class PostgresTarget:
             for row in load.files:
                 _insert_pg(conn, "meta.load_files", [load_id, *row.values()])
             with tempfile.TemporaryDirectory(prefix="emis-copy-") as tmp:
-                for table, path in load.raw_parquet.items():
+                for table, path in raw.items():
                     names = [name for name, _ in raw_table_columns(TABLES_BY_NAME[table])]
                     _copy_parquet(conn, f"raw.{table}", names, path, load_id, Path(tmp))
                 names = [name for name, _ in META_TABLES["quarantine"]]
-                for path in load.quarantine_parquet:
+                for path in quarantine:
                     _copy_parquet(conn, "meta.quarantine", names, path, load_id, Path(tmp))
             # Fresh statistics, so the first build after a load plans its joins well.
-            for table in load.raw_parquet:
+            for table in raw:
                 conn.execute(f"analyze raw.{table}")
         return load_id
 
 
-def current_keys_sql(table: str, column: str) -> str:
+@dataclass
+class ParquetLoading:
+    """A load waiting in Parquet files for ``PostgresTarget.commit``."""
+
+    target: PostgresTarget
+    con: duckdb.DuckDBPyConnection
+    work: Path
+    raw: dict[str, Path] = field(default_factory=dict)
+    quarantine: list[Path] = field(default_factory=list)
+
+    def write_raw(self, table: str, columns: str, rows: str, parameters: dict) -> None:
+        path = self.work / f"raw_{table}.parquet"
+        self.con.execute(f"copy (select {columns} {rows}) to '{path}' (format parquet)", parameters)
+        self.raw[table] = path
+
+    def write_quarantine(self, columns: str, rows: str) -> None:
+        path = self.work / f"quarantine_{len(self.quarantine)}.parquet"
+        self.con.execute(f"copy (select {columns} {rows}) to '{path}' (format parquet)")
+        self.quarantine.append(path)
+
+    def current_keys(self, table: str, column: str) -> str:
+        path = self.work / f"current_{table}__{column}.parquet"
+        self.target.write_current_keys(table, column, path)
+        return f"select * from read_parquet('{path}')"
+
+    def commit(self, load: PreparedLoad) -> int:
+        return self.target.commit(load, self.raw, self.quarantine)
+
+
+def current_keys_sql(table: str, column: str, catalog: str = "") -> str:
     return (
-        f'select distinct records."{column}" from raw."{table}" as records '
-        "inner join meta.current_loads as loads on records.load_id = loads.load_id"
+        f'select distinct records."{column}" from {catalog}raw."{table}" as records '
+        f"inner join {catalog}meta.current_loads as loads on records.load_id = loads.load_id"
     )
 
 

@@ -341,6 +341,20 @@ def test_row_number_follows_file_order_on_a_large_file(con, tmp_path):
     assert con.execute("SELECT min(row_number), max(row_number) FROM staged").fetchall() == [(1, n)]
 
 
+def test_row_number_counts_from_one_inside_a_transaction_writing_a_warehouse(con, tmp_path):
+    # Ingestion stages inside the DuckDB warehouse's load transaction, where a new table's row
+    # ids start near 2^55: row_number must still be the position in the file, twice over.
+    con.execute(f"ATTACH '{tmp_path / 'warehouse.duckdb'}' AS warehouse")
+    con.execute("BEGIN TRANSACTION")
+    con.execute("CREATE TABLE warehouse.loaded AS SELECT 1 AS x")
+    path = _write_csv(tmp_path / "organizations.csv")
+    for _ in range(2):
+        assert _stage(con, path).rows == len(EXPECTED)
+        assert con.execute("SELECT min(rowid) FROM staged__text").fetchall()[0][0] > 2**50
+        assert _staged_rows(con) == EXPECTED
+    con.execute("ROLLBACK")
+
+
 def test_insertion_order_setting_is_restored(con, tmp_path):
     con.execute("SET preserve_insertion_order = false")
     _stage(con, _write_csv(tmp_path / "organizations.csv"))
