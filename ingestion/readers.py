@@ -308,12 +308,18 @@ def _clean(expression: str) -> str:
     """SQL: the value with surrounding whitespace stripped, NULL if nothing is left.
 
     trim() with a character list is slow (30 s instead of 4 s for grades.csv's 16.5 M rows x 7
-    columns), so it runs only for the rare value that starts or ends with whitespace.
+    columns), so it runs only for the rare value that starts or ends with whitespace. The test
+    is cheap: the start is compared as bytes (a value below "!" is empty or starts with ASCII
+    whitespace or a control character; only one from U+00A0 up can start with a no-break space
+    or a BOM), the end looked up by its last character (``[-1]``; ``right(value, 1)`` took 2 s
+    more for grades.csv).
     """
     value = expression  # a column reference or a cast: cheap to repeat
+    wide = [code for code in map(int, _STRIP_CODES.split(", ")) if code >= 0x21]
+    starts_wide = " OR ".join(f"starts_with({value}, chr({code}))" for code in wide)
     return (
-        f"CASE WHEN {value} = '' OR ord({value}) IN ({_STRIP_CODES}) "
-        f"OR ord(right({value}, 1)) IN ({_STRIP_CODES}) "
+        f"CASE WHEN {value} < '!' OR ({value} >= chr({min(wide)}) AND ({starts_wide})) "
+        f"OR ord({value}[-1]) IN ({_STRIP_CODES}) "
         f"THEN nullif(trim({value}, {_TRIM_SQL}), '') ELSE {value} END"
     )
 

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingestion.contract import ATTENDANCE_MARKS, GRADES, INFRASTRUCTURE, ORGANIZATIONS
-from ingestion.readers import FileError, StagedFile, find_table_file, stage_file
+from ingestion.readers import _STRIP_CHARS, FileError, StagedFile, find_table_file, stage_file
 
 HEADER = list(ORGANIZATIONS.column_names)
 # Cyrillic (all of it in Windows-1251), a quote and a comma, a line break inside a value, the
@@ -183,6 +183,29 @@ def test_quoted_values_keep_commas_quotes_line_breaks_and_the_text_null(con, tmp
     names = con.execute("SELECT name_ru, name_ky FROM staged ORDER BY row_number").fetchall()
     assert names[1][0] == 'Гимназия "Келечек", г. Ош'
     assert names[2] == ("Лицей\n«Илим»", "NULL")  # the text NULL is a value, not a null
+
+
+def test_each_whitespace_character_is_stripped_at_either_end_and_only_there(con, tmp_path):
+    """Every stripped character (ASCII whitespace, no-break space, BOM) at the start, the end or
+    both; characters near them that are kept (a control character, U+00A1, a combining accent,
+    a Cyrillic letter); a value of stripped characters only is NULL."""
+    values = ["", "x", "Ж", "\u00a1", "e\u0301", "\x01a", "a\x01", "\u00a0\u00a0"]
+    for char in _STRIP_CHARS:
+        values += [
+            f"{char}a",
+            f"a{char}",
+            f"{char}Жа{char}",
+            f"a{char}b",
+            char * 2,
+            f"\u00a1{char}",
+        ]
+    rows = [["ORG1", value, *[""] * (len(HEADER) - 2)] for value in values]
+    path = _write_csv(tmp_path / "organizations.csv", rows=rows, quoting=csv.QUOTE_ALL)
+    _stage(con, path)
+    staged = [
+        row[0] for row in con.execute("SELECT name_ru FROM staged ORDER BY row_number").fetchall()
+    ]
+    assert staged == [value.strip(_STRIP_CHARS) or None for value in values]
 
 
 def test_windows_1251_is_not_mistaken_for_utf8(con, tmp_path):
