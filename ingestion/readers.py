@@ -183,28 +183,31 @@ def _detect_encoding(path: Path) -> str:
     """'utf-8-sig' (BOM), 'utf-8' or 'cp1251': the whole file is validated, not a sample.
 
     UTF-8 is checked first with an incremental decoder (C speed, about 1 s per GB); a file that
-    is not valid UTF-8 is taken for Windows-1251, which ``_transcode_cp1251`` then checks.
+    is not valid UTF-8 is taken for Windows-1251, which ``_transcode_cp1251`` then checks. A
+    chunk of plain ASCII is valid UTF-8 unless a character split at its start is pending, so
+    only then is it decoded: grades.csv (16.5 M rows, ASCII) is checked in 0.2 s, not 1.6 s.
     """
     file = path.name
     decoder = codecs.getincrementaldecoder("utf-8")()
-    lines = 1
+    start = 0  # the chunk's offset in the file; lines are counted only for a problem
     with path.open("rb") as stream:
         chunk = stream.read(CHUNK_SIZE)
         has_bom = chunk.startswith(UTF8_BOM)
         while chunk:
             nul = chunk.find(b"\x00")
             if nul >= 0:  # UTF-16 or binary: neither encoding the contract allows
-                raise _undecodable(file, "NUL byte", lines + chunk.count(b"\n", 0, nul))
+                raise _undecodable(file, "NUL byte", _line_at(path, start + nul))
             try:
-                decoder.decode(chunk)
+                if not chunk.isascii() or decoder.getstate()[0]:
+                    decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 if has_bom:
-                    line = lines + chunk.count(b"\n", 0, max(error.start, 0))
+                    line = _line_at(path, start + max(error.start, 0))
                     raise FileError(
                         file, f"starts with a UTF-8 byte-order mark but is not UTF-8 (line {line})"
                     ) from None
                 return "cp1251"
-            lines += chunk.count(b"\n")
+            start += len(chunk)
             chunk = stream.read(CHUNK_SIZE)
     try:
         decoder.decode(b"", final=True)
@@ -213,6 +216,17 @@ def _detect_encoding(path: Path) -> str:
             raise FileError(file, "starts with a UTF-8 byte-order mark but is not UTF-8") from None
         return "cp1251"
     return "utf-8-sig" if has_bom else "utf-8"
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The 1-based line of the byte at ``offset`` (counting them as the file is read took
+    0.6 s for grades.csv, so they are counted only to report a problem)."""
+    lines = 1
+    with path.open("rb") as stream:
+        while offset > 0 and (chunk := stream.read(min(CHUNK_SIZE, offset))):
+            lines += chunk.count(b"\n")
+            offset -= len(chunk)
+    return lines
 
 
 def _transcode_cp1251(path: Path, work_dir: Path) -> Path:

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ingestion import readers
 from ingestion.contract import ATTENDANCE_MARKS, GRADES, INFRASTRUCTURE, ORGANIZATIONS
 from ingestion.readers import _STRIP_CHARS, FileError, StagedFile, find_table_file, stage_file
 
@@ -327,6 +328,17 @@ def test_a_bom_followed_by_invalid_utf8_stops_the_load(con, tmp_path):
     path = tmp_path / "organizations.csv"
     path.write_bytes(b"\xef\xbb\xbf" + _csv_text(HEADER, ROWS).encode("cp1251"))
     assert "byte-order mark but is not UTF-8" in _file_error(con, path).problem
+
+
+def test_a_character_cut_by_ascii_between_chunks_is_not_utf8(con, tmp_path, monkeypatch):
+    # Chunks of 4 bytes: "\xd0" waits for its second byte, the next chunk is plain ASCII (and
+    # must still be decoded), the byte after it would complete "Ж" if the ASCII were skipped.
+    monkeypatch.setattr(readers, "CHUNK_SIZE", 4)
+    path = tmp_path / "organizations.csv"
+    path.write_bytes(b"abc\xd0" + b"defg" + b"\x96hij")
+    assert readers._detect_encoding(path) == "cp1251"
+    path.write_bytes(b"abc\xd0" + b"\x96efg" + b"hijk")  # split across chunks, valid: "Ж"
+    assert readers._detect_encoding(path) == "utf-8"
 
 
 def test_row_number_follows_file_order_on_a_large_file(con, tmp_path):
