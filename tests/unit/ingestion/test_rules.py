@@ -5,8 +5,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from ingestion.contract import ENROLMENTS, ORGANIZATIONS, Table
-from ingestion.rules import rules_for
+from ingestion.contract import ENROLMENTS, ORGANIZATIONS, Column, Table
+from ingestion.rules import rules_for, typed_sql
 
 SNAPSHOT = dt.date(2026, 1, 15)
 GOOD_EVENT = {
@@ -54,6 +54,31 @@ def test_a_good_event_breaks_nothing():
 def test_event_rules(change, expected):
     broken = broken_rules(ENROLMENTS, GOOD_EVENT | change)
     assert broken == ({expected} if expected else set())
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2025-09-02T08:00:00Z", "2025-09-02 08:00:00"),
+        ("2025-09-02 08:00:00+06:00", "2025-09-02 02:00:00"),
+        ("2025-09-02T08:00:00", "2025-09-02 08:00:00"),  # no offset: UTC, as ingestion sets
+        ("2025-09-02T08:00:00.5-03:30", "2025-09-02 11:30:00.5"),
+        ("2025-09-02T08:00:00 Asia/Bishkek", "2025-09-02 02:00:00"),
+        ("2025-01-01T03:00:00+05", "2024-12-31 22:00:00"),  # the day and year change
+        ("infinity", "infinity"),
+        ("-infinity", "-infinity"),
+        ("yesterday", None),
+        ("2025-02-30T08:00:00Z", None),
+    ],
+)
+def test_a_timestamp_is_stored_as_its_utc_time(text, utc):
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(
+            "create temp table staged as select $text::varchar as recorded_at", {"text": text}
+        )
+        expression = typed_sql(Column("recorded_at", "timestamp"))
+        assert con.execute(f"select ({expression})::varchar from staged").fetchall() == [(utc,)]
 
 
 def test_organization_code_lists_and_districts():
