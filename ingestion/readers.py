@@ -185,7 +185,7 @@ def _detect_encoding(path: Path) -> str:
     UTF-8 is checked first with an incremental decoder (C speed, about 1 s per GB); a file that
     is not valid UTF-8 is taken for Windows-1251, which ``_transcode_cp1251`` then checks. A
     chunk of plain ASCII is valid UTF-8 unless a character split at its start is pending, so
-    only then is it decoded: grades.csv (16.5 M rows, ASCII) is checked in 0.2 s, not 1.6 s.
+    only then is it decoded: grades.csv (16.5 M rows, ASCII) is checked in 0.3 s, not 0.8 s.
     """
     file = path.name
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -219,8 +219,8 @@ def _detect_encoding(path: Path) -> str:
 
 
 def _line_at(path: Path, offset: int) -> int:
-    """The 1-based line of the byte at ``offset`` (counting them as the file is read took
-    0.6 s for grades.csv, so they are counted only to report a problem)."""
+    """The 1-based line of the byte at ``offset``. Lines are counted only to report a problem:
+    counting them while reading took 0.6 s for grades.csv."""
     lines = 1
     with path.open("rb") as stream:
         while offset > 0 and (chunk := stream.read(min(CHUNK_SIZE, offset))):
@@ -239,21 +239,21 @@ def _transcode_cp1251(path: Path, work_dir: Path) -> Path:
     handle, name = tempfile.mkstemp(prefix=f"{path.stem}-", suffix=".utf8.csv", dir=work_dir)
     target = Path(name)
     decoder = codecs.getincrementaldecoder("cp1251")()
-    lines = 1
+    start = 0  # the chunk's offset in the file
     try:
         with path.open("rb") as source, open(handle, "wb") as sink:  # noqa: PTH123 (a descriptor)
             while chunk := source.read(CHUNK_SIZE):
                 nul = chunk.find(b"\x00")
                 if nul >= 0:
-                    raise _undecodable(file, "NUL byte", lines + chunk.count(b"\n", 0, nul))
+                    raise _undecodable(file, "NUL byte", _line_at(path, start + nul))
                 try:
                     text = decoder.decode(chunk)
                 except UnicodeDecodeError as error:
                     byte = chunk[error.start]
-                    line = lines + chunk.count(b"\n", 0, error.start)
+                    line = _line_at(path, start + error.start)
                     raise _undecodable(file, f"byte 0x{byte:02X}", line) from None
                 sink.write(text.encode("utf-8"))
-                lines += chunk.count(b"\n")
+                start += len(chunk)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
