@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, csr_matrix
+import scipy.optimize._highspy._core as highs
+from scipy.sparse import coo_array, coo_matrix, csc_array, csr_matrix, vstack
 from scipy.sparse.csgraph import connected_components
 
 from warehouse.release import rules
@@ -391,7 +391,7 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
                 low[target], high[target] = np.nan, np.nan
                 continue
             if lp.rows is not None and len(lp.rows):
-                lp.keep_duals(duals, result.eqlin.marginals, target, sense, owner)
+                lp.keep_duals(duals, result.eq_duals, target, sense, owner)
         solved_exactly[target] = True
     high = np.where(high >= problem.cap * (1 - 1e-9), np.inf, high)
     low = np.where(low <= -problem.cap * (1 - 1e-9), -np.inf, low)
@@ -425,6 +425,7 @@ class _Program:
     a_ub: csr_matrix | None
     b_ub: np.ndarray | None
     bounds: np.ndarray
+    model: _Model | None = None
 
     @classmethod
     def of(cls, problem: _Problem, members: np.ndarray, positions: np.ndarray) -> _Program:
@@ -441,11 +442,13 @@ class _Program:
             np.column_stack([problem.lower[columns], problem.upper[columns]]),
         )  # fmt: skip
 
-    def solve(self, objective: np.ndarray):
-        return linprog(
-            objective, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq,
-            bounds=self.bounds, method="highs",
-        )  # fmt: skip
+    def solve(self, objective: np.ndarray) -> _Solution:
+        """The program's optimum for ``objective``, solved from scratch as scipy's
+        ``linprog(method="highs")`` solves it (the same model, options and HiGHS), without
+        rebuilding the model for every objective."""
+        if self.model is None:
+            self.model = _Model.of(self)
+        return self.model.solve(objective)
 
     def keep_duals(self, duals: dict, marginals, target, sense, owner) -> None:
         """For each targeted variable, the dual values of its component's relations: how much
@@ -460,3 +463,97 @@ class _Program:
             duals[quantity, sense] = dict(
                 zip(relation[mine].tolist(), marginals[mine].tolist(), strict=True)
             )
+
+
+@dataclass(frozen=True)
+class _Solution:
+    status: int  # 0: optimal and within linprog's tolerances
+    x: np.ndarray | None
+    eq_duals: np.ndarray | None  # per equality row: d(objective) / d(its constant)
+
+
+# scipy's linprog(method="highs") settings, so that a solution is the one linprog finds
+# (tests/unit/release/test_audit_solver.py compares them).
+_CHECK_TOLERANCE = np.sqrt(1e-9) * 10
+
+
+def _options():
+    options = highs.HighsOptions()
+    options.presolve = "on"
+    options.highs_debug_level = highs.HighsDebugLevel.kHighsDebugLevelNone
+    options.log_to_console = False
+    options.output_flag = False
+    options.simplex_strategy = highs.simplex_constants.SimplexStrategy.kSimplexStrategyDual
+    return options
+
+
+@dataclass
+class _Model:
+    """A program as HiGHS takes it: lhs <= A x <= rhs (inequality rows, then equality rows),
+    lb <= x <= ub; only the objective changes from one solve to the next."""
+
+    lp: object
+    options: object
+    inequalities: int
+    lhs: np.ndarray
+    rhs: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+
+    @classmethod
+    def of(cls, program: _Program) -> _Model:
+        n = len(program.positions)
+        a_ub = coo_array((0, n) if program.a_ub is None else program.a_ub, dtype=float, copy=True)
+        a_eq = coo_array((0, n) if program.a_eq is None else program.a_eq, dtype=float, copy=True)
+        b_ub = np.zeros(0) if program.b_ub is None else program.b_ub.astype(float)
+        b_eq = np.zeros(0) if program.b_eq is None else program.b_eq.astype(float)
+        matrix = csc_array(vstack((a_ub, a_eq)))
+        lhs = np.concatenate((np.full(len(b_ub), -np.inf), b_eq))
+        rhs = np.concatenate((b_ub, b_eq))
+        lb, ub = program.bounds.astype(float).T.copy()
+        lp = highs.HighsLp()
+        lp.num_col_ = lp.a_matrix_.num_col_ = n
+        lp.num_row_ = lp.a_matrix_.num_row_ = len(rhs)
+        lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+        lp.col_lower_, lp.col_upper_ = _highs_infinity(lb), _highs_infinity(ub)
+        lp.row_lower_, lp.row_upper_ = _highs_infinity(lhs), _highs_infinity(rhs)
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        return cls(lp, _options(), len(b_ub), lhs, rhs, lb, ub)
+
+    def solve(self, objective: np.ndarray) -> _Solution:
+        solver = highs._Highs()
+        solver.passOptions(self.options)
+        self.lp.col_cost_ = objective
+        solver.passModel(self.lp)
+        solver.run()
+        if solver.getModelStatus() != highs.HighsModelStatus.kOptimal:
+            return _Solution(2, None, None)
+        solution = solver.getSolution()
+        x = np.array(solution.col_value)
+        row = np.array(solution.row_value)
+        if not self._valid(x, row):
+            return _Solution(4, None, None)
+        return _Solution(0, x, np.array(solution.row_dual)[self.inequalities :])
+
+    def _valid(self, x: np.ndarray, row: np.ndarray) -> bool:
+        """linprog's check of an optimal solution: within the bounds, the inequalities and
+        the equalities, to its tolerance."""
+        tolerance = _CHECK_TOLERANCE
+        slack = self.rhs[: self.inequalities] - row[: self.inequalities]
+        residual = self.rhs[self.inequalities :] - row[self.inequalities :]
+        if np.isnan(x).any() or np.isnan(row).any():
+            return False
+        return bool(
+            np.all((x >= self.lb - tolerance) & (x <= self.ub + tolerance))
+            and np.all(slack >= -tolerance)
+            and np.all(np.abs(residual) <= tolerance)
+        )
+
+
+def _highs_infinity(values: np.ndarray) -> np.ndarray:
+    values = values.copy()
+    infinite = np.isinf(values)
+    values[infinite] = np.sign(values[infinite]) * highs.kHighsInf
+    return values
