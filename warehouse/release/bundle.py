@@ -186,18 +186,14 @@ def population_footnotes(observations: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator_id", "note_en", "note_ru", "note_ky"])
 
 
-def write_restricted(
-    folder: Path, inputs, settings: Settings, disclosure_record: pd.DataFrame | None = None
-) -> None:
-    from reports.extract import write_form_inputs
-
-    folder.mkdir(parents=True)
+def write_restricted(folder: Path, inputs, disclosure_record: pd.DataFrame | None = None) -> None:
+    """The restricted bundle's tables (its form inputs are written while control runs)."""
+    folder.mkdir(parents=True, exist_ok=True)
     tables = dict(inputs.restricted)
     if disclosure_record is not None:  # the amounts behind every suppressed cell
         tables["disclosure"] = disclosure_record
     for name, table in sorted(tables.items()):
         _write_parquet(table.reset_index(drop=True), folder / f"{name}.parquet")
-    write_form_inputs(settings, folder / "form_inputs.duckdb")
 
 
 def changelog(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,10 @@
    blocks are controlled independently: a block whose every amount is as the previous release
    had it (``restricted/disclosure.parquet``), under the same method, keeps that release's
    suppression, audited then, and only the blocks the new data touch are controlled again.
-3. The bundles are written into a hidden folder, renamed to ``releases/<release_id>`` and
+3. Gate three, sign-off: the share of organizations certified (``_signoff_gate``). Only a
+   threshold set by the ministry can refuse; then the coverage is read first, else alongside
+   disclosure control (a thread, while the workers solve), with the restricted form inputs.
+4. The bundles are written into a hidden folder, renamed to ``releases/<release_id>`` and
    ``releases/current`` is switched to it atomically (a symlink replaced by rename), so the
    portal sees the old release or the new one, never half of one.
 """
@@ -23,7 +26,10 @@ import hashlib
 import json
 import os
 import shutil
+import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +51,7 @@ from warehouse.release.cells import (
     sort_observations,
     territory_parents,
 )
+from warehouse.release.reader import FORM_INPUTS
 
 CURRENT = "current"
 
@@ -123,28 +130,37 @@ def publish(
             f"blocking quality issues in the latest load ({listed}); fix them and run "
             "`emis check` again, or accept them with --accept-blocking REASON"
         )
-    step("sign-off coverage")
-    signoff = _signoff_gate(settings, accept_uncertified)
     previous = previous_release(current_release(settings))
-    step("disclosure control and audit")
-    disclosure = control(inputs, previous)
-    if not disclosure.audit_passed:
-        failing = disclosure.failing
-        raise PublishRefusedError(
-            f"disclosure audit: {len(failing):,} suppressed cells could be narrowed to less than "
-            f"{rules.K} (e.g. {failing.iloc[0].to_dict()}); the previous release stays current"
-        )
     release_id = _release_id(settings, inputs.loads)
-    record = _release_record(release_id, inputs, disclosure, accept_blocking)
-    record["signoff"] = signoff.coverage | {"accepted": accept_uncertified}
-    step(f"writing release {release_id}")
     root = releases_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".{release_id}.partial"
     shutil.rmtree(staging, ignore_errors=True)
+    (staging / "restricted").mkdir(parents=True)
     try:
+        signoff = None
+        if _signoff_may_refuse(settings, accept_uncertified):  # refused before minutes of control
+            step("sign-off coverage")
+            signoff = _signoff_gate(settings, accept_uncertified)
+        step("disclosure control and audit (sign-off coverage and form inputs alongside)")
+        with ThreadPoolExecutor(1) as alongside:
+            reading = alongside.submit(
+                _read_alongside, settings, accept_uncertified, signoff, staging / "restricted"
+            )
+            disclosure = control(inputs, previous)
+            signoff = reading.result()
+        if not disclosure.audit_passed:
+            failing = disclosure.failing
+            raise PublishRefusedError(
+                f"disclosure audit: {len(failing):,} suppressed cells could be narrowed to less "
+                f"than {rules.K} (e.g. {failing.iloc[0].to_dict()}); the previous release stays "
+                "current"
+            )
+        record = _release_record(release_id, inputs, disclosure, accept_blocking)
+        record["signoff"] = signoff.coverage | {"accepted": accept_uncertified}
+        step(f"writing release {release_id}")
         bundle.write_open(staging / "open", disclosure, inputs, record, settings)
-        bundle.write_restricted(staging / "restricted", inputs, settings, disclosure.record)
+        bundle.write_restricted(staging / "restricted", inputs, disclosure.record)
         signoff_release.write(staging / "restricted", signoff)
         before = previous.observations if previous is not None else None
         changes = bundle.changelog(before, disclosure.observations)
@@ -156,6 +172,24 @@ def publish(
     switch_current(root, release_id)
     summary = record | {"changes": len(changes)}
     return Release(release_id, root / release_id, summary, time.perf_counter() - started)
+
+
+def _signoff_may_refuse(settings: Settings, accepted: str | None) -> bool:
+    return not accepted and signoff_store.threshold(settings.home) > 0
+
+
+def _read_alongside(settings: Settings, accepted: str | None, signoff, restricted: Path):
+    """What the release reads from the warehouse while the workers control the observations:
+    the sign-off coverage (unless already gated) and the restricted bundle's form inputs."""
+    from reports.extract import write_form_inputs
+
+    # At the lowest priority (this thread, and the database threads it starts): the reading
+    # takes the core a worker leaves idle, not a share of the workers' cores.
+    if sys.platform == "linux":  # where a thread has a priority of its own
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    signoff = signoff or _signoff_gate(settings, accepted)
+    write_form_inputs(settings, restricted / FORM_INPUTS)
+    return signoff
 
 
 def _signoff_gate(settings: Settings, accepted: str | None):
