@@ -333,3 +333,14 @@ def test_required_fields_follow_the_contract():
     enrolments = dict(facts.required_fields("enrolments"))
     assert "event_id" not in enrolments and "organization_id" in enrolments
     assert enrolments["grade"] is not None  # required for school levels only
+
+
+def test_no_batch_is_fingerprinted(world, monkeypatch):
+    """Great Expectations would hash every chunk whole for batch markers nothing reads."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def fingerprint(_frame):
+        raise AssertionError("a batch was fingerprinted")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", fingerprint)
+    assert flagged(world) == {}
