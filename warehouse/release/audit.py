@@ -495,7 +495,6 @@ class _Model:
     lp: object
     options: object
     inequalities: int
-    lhs: np.ndarray
     rhs: np.ndarray
     lb: np.ndarray
     ub: np.ndarray
@@ -520,7 +519,7 @@ class _Model:
         lp.a_matrix_.start_ = matrix.indptr
         lp.a_matrix_.index_ = matrix.indices
         lp.a_matrix_.value_ = matrix.data
-        return cls(lp, _options(), len(b_ub), lhs, rhs, lb, ub)
+        return cls(lp, _options(), len(b_ub), rhs, lb, ub)
 
     def solve(self, objective: np.ndarray) -> _Solution:
         solver = highs._Highs()
