@@ -16,13 +16,11 @@ there; a staging row's ``load_id`` names the load that delivered its current ver
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
+from emis import fingerprint
 from expectations.facts import STAGING_VIEWS, CheckContext, date_sql
 
-ROOT = Path(__file__).resolve().parent.parent
 # What decides a record rule's outcome besides the data: the rules and fact queries, the
 # contract's required fields, the staging models and the reference seeds they join.
 FINGERPRINTED = (
@@ -68,14 +66,7 @@ class EarlierCheck:
 
 def rules_fingerprint() -> str:
     """A digest of the code and seeds the record rules' outcomes depend on."""
-    digest = hashlib.sha256()
-    for name in FINGERPRINTED:
-        path = ROOT / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            digest.update(str(file.relative_to(ROOT)).encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
+    return fingerprint.of_files(FINGERPRINTED)
 
 
 def incremental_basis(
