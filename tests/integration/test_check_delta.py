@@ -14,64 +14,21 @@ whose new type changes its pupils' age issues, and issues of untouched records c
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from expectations.check import check
-from ingestion.contract import MANIFEST_FILE, SCHOOL_LEVELS
-from ingestion.manifest import sha256_of
+from ingestion.contract import SCHOOL_LEVELS
 from ingestion.synthetic.delta import generate_delta
 from tests.integration.conftest import ACADEMIC_YEAR, copy_export, sql_list
+from tests.integration.deliveries import READ, csv_rows, deliver, rewrite
 from warehouse.dbt_runner import build
 
-READ = "read_csv('{}', all_varchar = true, header = true)"
 ISSUES = (
     "select org_id, register, record_id, rule, severity from quality.dq_issues where load_id = {}"
 )
 AHEAD = "EVT9000000001"  # the event entered in advance: a dropout the day after the snapshot
-
-
-def deliver(folder: Path, name: str, rows_sql: str, like: Path) -> None:
-    """Add the rows of ``rows_sql`` (the columns of ``like``/``name``, as text) to the export's
-    file ``name``, and manifest.json to match."""
-    out = folder / name
-    with duckdb.connect() as con:
-        described = con.execute(f"describe select * from {READ.format(like / name)}").fetchall()
-        columns = ", ".join(f'"{row[0]}"' for row in described)
-        rows = f"select {columns} from ({rows_sql})"
-        if out.exists():
-            rows = f"select {columns} from {READ.format(out)} union all {rows}"
-        con.execute(f"copy ({rows}) to '{out}.new' (header)")
-        Path(f"{out}.new").replace(out)
-        count = con.execute(f"select count(*) from {READ.format(out)}").fetchall()[0][0]
-    manifest_path = folder / MANIFEST_FILE
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["files"][name] = {"rows": count, "sha256": sha256_of(out)}
-    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-
-
-def csv_rows(path: Path, sql: str) -> list[tuple]:
-    """Rows of ``sql`` over the CSV file ``path`` (as the view ``t``, text columns)."""
-    with duckdb.connect() as con:
-        con.execute(f"create view t as select * from {READ.format(path)}")
-        return con.execute(sql).fetchall()
-
-
-def rewrite(folder: Path, name: str, rows_sql: str) -> None:
-    """Replace the export's file ``name`` by the rows of ``rows_sql`` (over the file as ``t``),
-    and manifest.json to match."""
-    out = folder / name
-    with duckdb.connect() as con:
-        con.execute(f"create view t as select * from {READ.format(out)}")
-        con.execute(f"copy ({rows_sql}) to '{out}.new' (header)")
-        Path(f"{out}.new").replace(out)
-    manifest_path = folder / MANIFEST_FILE
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["files"][name]["sha256"] = sha256_of(out)
-    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
