@@ -18,6 +18,12 @@ One canonical JSON document per organization operating on the census date::
 Ids, codes and counts only: nothing personal. Its SHA-256 (``canonical.sha256``) is what a
 signature covers. Certificates are computed from the warehouse (by `emis publish`, which
 ships them in the restricted bundle, and by `emis signoff verify`), never by the portal.
+
+A daily publish takes the earlier release's figures forward when the loads since changed
+nothing in force on the census date (``recompute_because``): every figure but the quality
+issues is as of that date, and a delta dated after it adds versions valid only from its own
+snapshot date. The quality issues and the load are read again. ``tests/integration/
+test_certificates_carried.py`` compares the figures carried with the figures recomputed.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from emis import fingerprint
 from emis.settings import Settings
 from signoff import canonical
 
@@ -66,6 +73,106 @@ where issues.org_id is not null
 group by issues.org_id, issues.severity, issues.rule
 """
 LOAD_SQL = "select max(load_id) as load_id, max(snapshot_date) as snapshot_date from meta.loads"
+CURRENT_LOADS_SQL = (
+    "select load_id, snapshot_date, load_sequence, is_base from meta.current_loads "
+    "order by load_sequence"
+)
+
+
+def _new_record(table: str, key: str) -> str:
+    """Records of a raw register first delivered after load :after."""
+    return (
+        f"select delivered.{key} from raw.{table} as delivered where delivered.load_id > :after "
+        f"and not exists (select 1 from raw.{table} as earlier "
+        f"where earlier.{key} = delivered.{key} and earlier.load_id <= :after)"
+    )
+
+
+# What the loads after :after delivered that is in force on the census date :as_of. A later
+# version of a known record is valid from its load's snapshot date, after the census date,
+# and leaves the version in force then as it was; but a record's first version counts from
+# before its first export (shared.sql), and events and surveys carry their own dates.
+CENSUS_CHANGES_SQL = f"""
+select
+    1 as listed,
+    'a movement event dated on or before the census date, or moved from it' as change
+where exists (
+    select 1 from raw.enrolments as delivered
+    where delivered.load_id > :after and (delivered.event_date <= :as_of or exists (
+        select 1 from raw.enrolments as earlier
+        where earlier.event_id = delivered.event_id and earlier.load_id <= :after
+            and earlier.event_date <= :as_of
+    ))
+)
+union all
+select 2, 'an infrastructure survey dated on or before the census date'
+where exists (
+    select 1 from raw.infrastructure as delivered
+    where delivered.load_id > :after and delivered.survey_date <= :as_of
+)
+union all
+select 3, 'a new organization' where exists ({_new_record("organizations", "org_id")})
+union all
+select 4, 'a new class' where exists ({_new_record("classes", "class_id")})
+union all
+select 5, 'a new staff assignment'
+where exists ({_new_record("staff_assignments", "assignment_id")})
+union all
+select 6, 'a new learner named by a movement event on or before the census date'
+where exists (
+    select 1 from ({_new_record("students", "student_id")}) as new_learners
+    inner join raw.enrolments as events on new_learners.student_id = events.student_id
+    where events.event_date <= :as_of
+)
+union all
+select 7, 'a new staff member with an assignment'
+where exists (
+    select 1 from ({_new_record("staff", "staff_id")}) as new_staff
+    inner join raw.staff_assignments as assignments on new_staff.staff_id = assignments.staff_id
+)
+order by 1
+"""
+# What the figures depend on besides the data: the forms and their fact queries, the
+# register histories and staging models they read, and the reference seeds.
+FINGERPRINTED = (
+    "signoff/certificate.py",
+    "reports/dates.py",
+    "reports/declaration.py",
+    "reports/fill.py",
+    "reports/metrics.py",
+    "reports/forms",
+    "reports/sql",
+    "dbt_project/dbt_project.yml",
+    "dbt_project/macros",
+    "dbt_project/models/snapshots",
+    "dbt_project/models/staging",
+    "dbt_project/seeds",
+)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What certificates were computed from: the loads through ``load_id``, for
+    ``census_date``, by the code of fingerprint ``code`` (``FINGERPRINTED``)."""
+
+    load_id: int
+    census_date: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier release's certificates and their basis."""
+
+    basis: Basis
+    certificates: list[dict]
+
+
+@dataclass(frozen=True)
+class Computed:
+    certificates: list[dict]
+    basis: Basis
+    recomputed_because: str | None  # None: the earlier figures were carried forward
 
 
 @dataclass(frozen=True)
@@ -95,6 +202,14 @@ def certified_forms():
 def compute(settings: Settings, census_date: dt.date | None = None) -> list[dict]:
     """Every organization's certificate for ``census_date`` (default: the latest the latest
     export covers), read from the warehouse of ``settings`` on one read-only connection."""
+    return update(settings, census_date).certificates
+
+
+def update(
+    settings: Settings, census_date: dt.date | None = None, earlier: Earlier | None = None
+) -> Computed:
+    """The certificates as ``compute`` makes them; the figures of ``earlier`` carried forward
+    when nothing they stand on changed (``recompute_because``)."""
     from reports.dates import academic_year_of, period_start
     from reports.fill import wanted_queries
     from reports.metrics import Parameters, connect, fetch_facts
@@ -105,6 +220,11 @@ def compute(settings: Settings, census_date: dt.date | None = None) -> list[dict
         census = census_date or census_date_of(snapshot)
         if census > snapshot:
             raise ValueError(f"census date {census} is after the export's {snapshot}")
+        basis = Basis(int(load["load_id"]), census.isoformat(), code_fingerprint())
+        issues = run(ISSUES_SQL, {})
+        why = recompute_because(run, earlier, basis)
+        if why is None:
+            return Computed(carried(earlier.certificates, basis.load_id, issues), basis, None)
 
         def parameters(sectors=(), operating_only=True, period=None) -> Parameters:
             return Parameters(
@@ -130,16 +250,69 @@ def compute(settings: Settings, census_date: dt.date | None = None) -> list[dict
             )
             forms += [(form, of_sectors(facts, form.sectors)) for form in group]
         records = run(RECORDS_SQL, {"as_of": census})
-        issues = run(ISSUES_SQL, {})
-    return assemble(
+    documents = assemble(
         census,
-        int(load["load_id"]),
+        basis.load_id,
         everyone["organizations"],
         everyone["learners"],
         forms,
         records,
         issues,
     )
+    return Computed(documents, basis, why)
+
+
+def code_fingerprint() -> str:
+    return fingerprint.of_files(FINGERPRINTED)
+
+
+def recompute_because(run, earlier: Earlier | None, basis: Basis) -> str | None:
+    """Why ``earlier``'s figures cannot stand for ``basis``, or None when they do: the same
+    census date and code, the earlier load still among the current loads (no full export
+    since), every later load after it and of a snapshot date after the census date, and
+    nothing they delivered in force on the census date (``CENSUS_CHANGES_SQL``)."""
+    if earlier is None:
+        return "no earlier certificates"
+    before = earlier.basis
+    if before.census_date != basis.census_date:
+        return f"the census date is {basis.census_date}, the earlier {before.census_date}"
+    if before.code != basis.code:
+        return "the forms, their fact queries or the reference data changed"
+    loads = run(CURRENT_LOADS_SQL, {})
+    mine = loads[loads["load_id"] == before.load_id]
+    if mine.empty:
+        return f"load {before.load_id} is no longer among the current loads"
+    later = loads[loads["load_id"] > before.load_id]
+    census = dt.date.fromisoformat(basis.census_date)
+    if (later["load_sequence"] < mine["load_sequence"].iloc[0]).any():
+        return f"a later load comes before load {before.load_id} by its snapshot date"
+    if later["is_base"].astype(bool).any():
+        return "a full export since"
+    if (pd.to_datetime(later["snapshot_date"]).dt.date <= census).any():
+        return "a load of a snapshot date on or before the census date"
+    changes = run(CENSUS_CHANGES_SQL, {"after": before.load_id, "as_of": census})
+    return "; ".join(changes["change"]) or None
+
+
+def carried(earlier: Iterable[Mapping], load_id: int, issues: pd.DataFrame) -> list[dict]:
+    """The ``earlier`` certificates' figures with ``load_id`` and the latest ``issues``."""
+    documents = {
+        document["organization_id"]: {
+            **document,
+            PINNED_FIELD: load_id,
+            "quality": {"blocking": {}, "warning": {}},
+        }
+        for document in earlier
+    }
+    _add_issues(documents, issues)
+    return [canonical.stable(documents[key]) for key in sorted(documents)]
+
+
+def _add_issues(documents: dict[str, dict], issues: pd.DataFrame) -> None:
+    for row in issues.itertuples():
+        if row.organization_id in documents:
+            severity = "blocking" if row.severity == "blocking" else "warning"
+            documents[row.organization_id]["quality"][severity][row.rule] = int(row.records)
 
 
 def sharing_facts(forms, wanted_queries) -> list[list]:
@@ -208,10 +381,7 @@ def assemble(
     for row in records.itertuples():
         if row.organization_id in documents and int(row.records):
             documents[row.organization_id]["records"][row.register] = int(row.records)
-    for row in issues.itertuples():
-        if row.organization_id in documents:
-            severity = "blocking" if row.severity == "blocking" else "warning"
-            documents[row.organization_id]["quality"][severity][row.rule] = int(row.records)
+    _add_issues(documents, issues)
     return [canonical.stable(documents[key]) for key in sorted(documents)]
 
 

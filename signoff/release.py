@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -44,6 +44,8 @@ class State:
     deadline: dt.date | None = None
     organizations: list[dict] = field(default_factory=list)
     districts: list[dict] = field(default_factory=list)
+    basis: certificate.Basis | None = None  # what the certificates were computed from
+    recomputed_because: str | None = None  # None: the earlier release's figures carried
 
     @property
     def coverage(self) -> dict:
@@ -106,18 +108,34 @@ def _state(
     )
 
 
-def prepare(settings: Settings, census_date: dt.date | None = None) -> State:
-    """Certificates computed from the warehouse now, signed ones kept while unchanged."""
-    computed = certificate.compute(settings, census_date)
-    census = computed[0]["census_date"] if computed else str(census_date or "")
+def prepare(
+    settings: Settings, census_date: dt.date | None = None, earlier: Path | None = None
+) -> State:
+    """Certificates computed from the warehouse now (the figures of the ``earlier`` release's
+    carried forward while nothing they stand on changed), signed ones kept while unchanged."""
+    computed = certificate.update(settings, census_date, earlier_certificates(earlier))
+    census = computed.basis.census_date
     signed = store.latest_signatures(settings.home, "organization", census)
     documents = [
         certificate.pinned(c, signed[c["organization_id"]].document)
         if c["organization_id"] in signed
         else c
-        for c in computed
+        for c in computed.certificates
     ]
-    return evaluate(settings.home, census, documents)
+    state = evaluate(settings.home, census, documents)
+    state.basis, state.recomputed_because = computed.basis, computed.recomputed_because
+    return state
+
+
+def earlier_certificates(release: Path | None) -> certificate.Earlier | None:
+    """A release's certificates and what they were computed from, when it records that."""
+    if release is None or not (Path(release) / "restricted" / SIGNOFF).exists():
+        return None
+    shipped = json.loads((Path(release) / "restricted" / SIGNOFF).read_text(encoding="utf-8"))
+    state = read(release)
+    if "basis" not in shipped or state is None:
+        return None
+    return certificate.Earlier(certificate.Basis(**shipped["basis"]), state.certificates)
 
 
 def write(folder: Path, state: State) -> None:
@@ -150,6 +168,9 @@ def write(folder: Path, state: State) -> None:
         "signatures": _all_signatures(state),
         "coverage": state.coverage,
     }
+    if state.basis is not None:  # the next release may carry the figures forward from it
+        document["basis"] = asdict(state.basis)
+        document["recomputed_because"] = state.recomputed_because  # None: carried
     (folder / SIGNOFF).write_text(
         json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
         encoding="utf-8",

@@ -7,6 +7,7 @@ the tests, which only read them.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 
 import duckdb
@@ -215,6 +216,22 @@ def test_an_unchanged_warehouse_keeps_every_block_of_the_previous_release(releas
         for release in (first, second)
     ]
     assert symbols[0].fillna("").equals(symbols[1].fillna(""))
+
+
+def test_an_unchanged_warehouse_carries_the_certificates_of_the_previous_release(released):
+    _, _, first, second = released
+    shipped = [
+        json.loads((release.path / "restricted" / "signoff.json").read_text(encoding="utf-8"))
+        for release in (first, second)
+    ]
+    assert shipped[0]["recomputed_because"] == "no earlier certificates"
+    assert shipped[1]["recomputed_because"] is None
+    assert shipped[0]["basis"] == shipped[1]["basis"]
+    certificates = [
+        pd.read_parquet(release.path / "restricted" / "signoff_certificates.parquet")
+        for release in (first, second)
+    ]
+    assert len(certificates[0]) and certificates[0].equals(certificates[1])
 
 
 def published_audit(record: pd.DataFrame, inputs):

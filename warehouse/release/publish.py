@@ -130,7 +130,8 @@ def publish(
             f"blocking quality issues in the latest load ({listed}); fix them and run "
             "`emis check` again, or accept them with --accept-blocking REASON"
         )
-    previous = previous_release(current_release(settings))
+    earlier = current_release(settings)
+    previous = previous_release(earlier)
     release_id = _release_id(settings, inputs.loads)
     root = releases_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
@@ -141,14 +142,16 @@ def publish(
         signoff = None
         if _signoff_may_refuse(settings, accept_uncertified):  # refused before minutes of control
             step("sign-off coverage")
-            signoff = _signoff_gate(settings, accept_uncertified)
+            signoff = _signoff_gate(settings, accept_uncertified, earlier)
         step("disclosure control and audit (sign-off coverage and form inputs alongside)")
         with ThreadPoolExecutor(1) as alongside:
             reading = alongside.submit(
-                _read_alongside, settings, accept_uncertified, signoff, staging / "restricted"
-            )
+                _read_alongside, settings, accept_uncertified, signoff, staging / "restricted",
+                earlier,
+            )  # fmt: skip
             disclosure = control(inputs, previous)
             signoff = reading.result()
+        step(_certificates_made(signoff, earlier))
         if not disclosure.audit_passed:
             failing = disclosure.failing
             raise PublishRefusedError(
@@ -178,7 +181,9 @@ def _signoff_may_refuse(settings: Settings, accepted: str | None) -> bool:
     return not accepted and signoff_store.threshold(settings.home) > 0
 
 
-def _read_alongside(settings: Settings, accepted: str | None, signoff, restricted: Path):
+def _read_alongside(
+    settings: Settings, accepted: str | None, signoff, restricted: Path, earlier: Path | None
+):
     """What the release reads from the warehouse while the workers control the observations:
     the sign-off coverage (unless already gated) and the restricted bundle's form inputs."""
     from reports.extract import write_form_inputs
@@ -187,16 +192,17 @@ def _read_alongside(settings: Settings, accepted: str | None, signoff, restricte
     # takes the core a worker leaves idle, not a share of the workers' cores.
     if sys.platform == "linux":  # where a thread has a priority of its own
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    signoff = signoff or _signoff_gate(settings, accepted)
+    signoff = signoff or _signoff_gate(settings, accepted, earlier)
     write_form_inputs(settings, restricted / FORM_INPUTS)
     return signoff
 
 
-def _signoff_gate(settings: Settings, accepted: str | None):
+def _signoff_gate(settings: Settings, accepted: str | None, earlier: Path | None = None):
     """Gate three, sign-off (``signoff``): the share of organizations whose certificate stands
     signed must reach the threshold the ministry set (`emis signoff threshold`, 0 until set),
-    unless a person accepts less with a reason (``--accept-uncertified``)."""
-    state = signoff_release.prepare(settings)
+    unless a person accepts less with a reason (``--accept-uncertified``). The certificates'
+    figures are the ``earlier`` release's while nothing they stand on changed."""
+    state = signoff_release.prepare(settings, earlier=earlier)
     coverage = state.coverage
     needed = signoff_store.threshold(settings.home)
     if coverage["share_organizations"] < needed and not accepted:
@@ -207,6 +213,15 @@ def _signoff_gate(settings: Settings, accepted: str | None):
             "(emis signoff status) or accept with --accept-uncertified REASON"
         )
     return state
+
+
+def _certificates_made(signoff, earlier: Path | None) -> str:
+    if signoff.recomputed_because is None:
+        return (
+            f"sign-off certificates: figures carried from release {earlier.name} (nothing in "
+            f"force on {signoff.census_date} changed since)"
+        )
+    return f"sign-off certificates computed: {signoff.recomputed_because}"
 
 
 def switch_current(root: Path, release_id: str) -> None:
