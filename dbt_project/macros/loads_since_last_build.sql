@@ -66,3 +66,25 @@
         {%- endfor %}
     {%- endif %}
 {% endmacro %}
+
+
+{#
+  The months an incremental model recomputes, looked up before its query runs (the rows of
+  ``sql``: one date column): ``listed``, an SQL list of date literals, and ``first``, the
+  earliest, a constant a scan can skip by. No month: a list and a bound that match nothing.
+#}
+{% macro affected_months(sql) %}
+    {%- set months = [] -%}
+    {%- if execute -%}
+        {%- for value in run_query(sql).columns[0].values() | sort -%}
+            {%- if value is not none -%}
+                {%- do months.append("date '" ~ value.strftime('%Y-%m-%d') ~ "'") -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set nothing = 'cast(null as date)' -%}
+    {{- return({
+        'listed': '(' ~ (months | join(', ') if months else nothing) ~ ')',
+        'first': months[0] if months else nothing,
+    }) -}}
+{% endmacro %}

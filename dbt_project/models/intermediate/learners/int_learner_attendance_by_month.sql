@@ -15,16 +15,98 @@
     unique_key='month_start_date',
 ) }}
 {% set new_loads = loads_since_last_build() %}
+{#- An incremental run looks the affected months up first: the model's query then reads only
+    the marks and absences from the first of them on (a constant bound the database applies
+    while scanning, instead of every day of the year read and then filtered). -#}
+{% set affected_months_sql %}
+with class_months as (
+    select distinct cast({{ dbt.date_trunc('month', 'marks.attendance_date') }} as date)
+        as month_start_date
+    from {{ ref('stg_emis__attendance_marks') }} as marks
+),
+
+events as (
+    select * from {{ ref('stg_emis__enrolment_events') }}
+),
+
+current_loads as (
+    select * from {{ source('emis_meta', 'current_loads') }}
+)
+
+-- Months with attendance or absences delivered since the last build; every month from a
+-- movement event on; all months when a new full export, an event before the census date, a
+-- learner's corrected sex or a corrected organization changes the whole year.
+select cast({{ dbt.date_trunc('month', 'marks.attendance_date') }} as date) as month_start_date
+from {{ ref('stg_emis__attendance_marks') }} as marks
+where marks.load_id in {{ new_loads }}
+union
+select cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date)
+from {{ ref('stg_emis__absences') }} as absences
+where absences.load_id in {{ new_loads }}
+union
+-- compared with the earliest month only: a join with every event would pair each class
+-- month with each of a day's hundreds of events
+select class_months.month_start_date
+from class_months
+where class_months.month_start_date >= (
+    select min(cast({{ dbt.date_trunc('month', 'events.event_date') }} as date))
+    from events
+    where events.load_id in {{ new_loads }}
+)
+union
+select class_months.month_start_date
+from class_months
+where exists (
+    select 1 from current_loads
+    where
+        current_loads.is_base
+        and current_loads.load_id in {{ new_loads }}
+)
+or exists (
+    select 1 from events
+    -- one census date per year: joining every pupil would repeat each event millions of times
+    inner join (
+        select distinct
+            learners.academic_year,
+            learners.census_date
+        from {{ ref('int_learners_on_census_date') }} as learners
+        where
+            learners.level in ('primary', 'basic', 'secondary')
+            and learners.class_id is not null
+    ) as census_dates on events.academic_year = census_dates.academic_year
+    where
+        events.load_id in {{ new_loads }}
+        and events.event_date <= census_dates.census_date
+)
+or exists (
+    select 1 from {{ ref('stg_emis__students') }} as students
+    inner join {{ this }} as built on students.student_id = built.student_id
+    where
+        students.load_id in {{ new_loads }}
+        and students.sex <> built.sex
+)
+or exists (
+    select 1 from {{ ref('stg_emis__organizations') }} as organizations
+    where organizations.load_id in {{ new_loads }}
+)
+{% endset %}
+{%- set months = affected_months(affected_months_sql) if is_incremental() else none -%}
 with learners as (
     select * from {{ ref('int_learners_on_census_date') }}
 ),
 
 attendance_marks as (
     select * from {{ ref('stg_emis__attendance_marks') }}
+    {%- if months is not none %}
+    where attendance_date >= {{ months.first }}
+    {%- endif %}
 ),
 
 absences as (
     select * from {{ ref('stg_emis__absences') }}
+    {%- if months is not none %}
+    where absence_date >= {{ months.first }}
+    {%- endif %}
 ),
 
 events as (
@@ -63,67 +145,6 @@ class_months as (
     group by class_id, month_start_date
 ),
 
-affected_months as (
-    {% if is_incremental() %}
-    -- Months with attendance or absences delivered since the last build; every month from a
-    -- movement event on; all months when a new full export, an event before the census
-    -- date, a learner's corrected sex or a corrected organization changes the whole year.
-    select class_days.month_start_date
-    from class_days
-    where class_days.load_id in {{ new_loads }}
-    union
-    select cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date)
-    from absences
-    where absences.load_id in {{ new_loads }}
-    union
-    -- compared with the earliest month only: a join with every event would pair each class
-    -- month with each of a day's hundreds of events
-    select class_months.month_start_date
-    from class_months
-    where class_months.month_start_date >= (
-        select min(cast({{ dbt.date_trunc('month', 'events.event_date') }} as date))
-        from events
-        where events.load_id in {{ new_loads }}
-    )
-    union
-    select class_months.month_start_date
-    from class_months
-    where exists (
-        select 1 from current_loads
-        where
-            current_loads.is_base
-            and current_loads.load_id in {{ new_loads }}
-    )
-    or exists (
-        select 1 from events
-        -- one census date per year: joining every pupil would repeat each event millions of times
-        inner join (
-            select distinct
-                pupils.academic_year,
-                pupils.census_date
-            from pupils
-        ) as census_dates on events.academic_year = census_dates.academic_year
-        where
-            events.load_id in {{ new_loads }}
-            and events.event_date <= census_dates.census_date
-    )
-    or exists (
-        select 1 from {{ ref('stg_emis__students') }} as students
-        inner join {{ this }} as built on students.student_id = built.student_id
-        where
-            students.load_id in {{ new_loads }}
-            and students.sex <> built.sex
-    )
-    or exists (
-        select 1 from {{ ref('stg_emis__organizations') }} as organizations
-        where organizations.load_id in {{ new_loads }}
-    )
-    {% else %}
-    -- A full build: every month.
-    select distinct class_months.month_start_date from class_months  -- noqa: LT02
-    {% endif %}
-),
-
 departures as (
     select
         pupils.academic_year,
@@ -152,10 +173,6 @@ days_after_departure as (
         on
             departures.class_id = class_days.class_id
             and departures.departure_date <= class_days.attendance_date
-    where
-        class_days.month_start_date in (
-            select affected_months.month_start_date from affected_months
-        )
     group by departures.academic_year, departures.student_id, class_days.month_start_date
 ),
 
@@ -166,11 +183,7 @@ absent_months as (
         cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date) as month_start_date,
         count(*) as days_absent
     from absences
-    where
-        absences.absence_type in ('excused', 'unexcused')
-        and cast({{ dbt.date_trunc('month', 'absences.absence_date') }} as date) in (
-            select affected_months.month_start_date from affected_months
-        )
+    where absences.absence_type in ('excused', 'unexcused')
     group by
         absences.student_id,
         absences.class_id,
@@ -195,10 +208,9 @@ final as (
     inner join (
         select class_months.*
         from class_months
-        where
-            class_months.month_start_date in (
-                select affected_months.month_start_date from affected_months
-            )
+        {%- if months is not none %}
+        where class_months.month_start_date in {{ months.listed }}
+        {%- endif %}
     ) as class_months on pupils.class_id = class_months.class_id
     left join days_after_departure
         on
