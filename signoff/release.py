@@ -129,13 +129,13 @@ def prepare(
 
 def earlier_certificates(release: Path | None) -> certificate.Earlier | None:
     """A release's certificates and what they were computed from, when it records that."""
-    if release is None or not (Path(release) / "restricted" / SIGNOFF).exists():
+    restricted = Path(release) / "restricted" if release is not None else None
+    if restricted is None or not (restricted / CERTIFICATES).exists():
         return None
-    shipped = json.loads((Path(release) / "restricted" / SIGNOFF).read_text(encoding="utf-8"))
-    state = read(release)
-    if "basis" not in shipped or state is None:
+    basis = json.loads((restricted / SIGNOFF).read_text(encoding="utf-8")).get("basis")
+    if basis is None:
         return None
-    return certificate.Earlier(certificate.Basis(**shipped["basis"]), state.certificates)
+    return certificate.Earlier(certificate.Basis(**basis), _shipped_certificates(restricted))
 
 
 def write(folder: Path, state: State) -> None:
@@ -190,9 +190,7 @@ def read(release: Path) -> State | None:
     restricted = Path(release) / "restricted"
     if not (restricted / CERTIFICATES).exists():
         return None
-    certificates = [
-        json.loads(text) for text in pd.read_parquet(restricted / CERTIFICATES)["certificate"]
-    ]
+    certificates = _shipped_certificates(restricted)
     shipped = json.loads((restricted / SIGNOFF).read_text(encoding="utf-8"))
     key_records = {k["key_id"]: k for k in shipped["keys"]}
     by_kind: dict[str, dict] = {"organization": {}, "district": {}, "national": {}}
@@ -208,6 +206,10 @@ def read(release: Path) -> State | None:
         by_kind["national"].get("KG"),
         dt.date.fromisoformat(deadline) if deadline else None,
     )
+
+
+def _shipped_certificates(restricted: Path) -> list[dict]:
+    return [json.loads(text) for text in pd.read_parquet(restricted / CERTIFICATES)["certificate"]]
 
 
 def certificates_of(release: Path) -> list[dict]:

@@ -131,8 +131,7 @@ class_days as (
     select
         class_id,
         attendance_date,
-        cast({{ dbt.date_trunc('month', 'attendance_date') }} as date) as month_start_date,
-        load_id
+        cast({{ dbt.date_trunc('month', 'attendance_date') }} as date) as month_start_date
     from attendance_marks
 ),
 
