@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 import uuid
 
 import duckdb
@@ -23,6 +25,7 @@ from ingestion.load import ingest
 from tests.postgres import create_database, drop_database
 from warehouse.dbt_runner import build
 from warehouse.release import profiles, rules
+from warehouse.release import publish as publish_module
 from warehouse.release.audit import audit
 from warehouse.release.cells import build_cells, sort_observations, territory_parents
 from warehouse.release.publish import (
@@ -325,6 +328,49 @@ def test_a_refused_release_leaves_the_current_one(released):
     finally:
         with duckdb.connect(str(settings.warehouse_path)) as con:
             con.execute("delete from quality.dq_issues where rule = 'planted_for_the_test'")
+
+
+def _hidden(settings) -> list[str]:
+    """Entries of the releases folder a publish should not leave behind (half-made releases)."""
+    return [p.name for p in current_release(settings).parent.iterdir() if p.name.startswith(".")]
+
+
+def test_a_failure_while_the_form_inputs_are_written_leaves_no_half_release(released, monkeypatch):
+    """The form inputs are written alongside the bundles: a failure of the bundles waits for
+    them to stop before the half-made release is removed."""
+    settings, _, _, second = released
+    writing = threading.Event()
+    real = publish_module.write_form_inputs
+
+    def slow_form_inputs(settings, path):
+        writing.set()
+        time.sleep(1)
+        path.parent.mkdir(parents=True, exist_ok=True)  # removed too early, it would be back
+        return real(settings, path)
+
+    def failing_open_bundle(*arguments, **keywords):
+        assert writing.wait(60)
+        raise OSError("no space left on device (planted for the test)")
+
+    monkeypatch.setattr(publish_module, "write_form_inputs", slow_form_inputs)
+    monkeypatch.setattr(publish_module.bundle, "write_open", failing_open_bundle)
+    with pytest.raises(OSError, match="planted for the test"):
+        publish(settings, ACCEPT)
+    assert current_release(settings) == second.path.resolve()
+    assert _hidden(settings) == []
+
+
+def test_failing_form_inputs_refuse_the_release(released, monkeypatch):
+    settings, _, _, second = released
+
+    def failing_form_inputs(*arguments):
+        raise OSError("the warehouse could not be read (planted for the test)")
+
+    monkeypatch.setattr(publish_module, "write_form_inputs", failing_form_inputs)
+    with pytest.raises(OSError, match="planted for the test"):
+        publish(settings, ACCEPT)
+    assert current_release(settings) == second.path.resolve()
+    assert _hidden(settings) == []
 
 
 @pytest.mark.postgres

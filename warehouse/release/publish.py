@@ -13,7 +13,8 @@
    suppression, audited then, and only the blocks the new data touch are controlled again.
 3. Gate three, sign-off: the share of organizations certified (``_signoff_gate``). Only a
    threshold set by the ministry can refuse; then the coverage is read first, else alongside
-   disclosure control (a thread, while the workers solve), with the restricted form inputs.
+   disclosure control (a thread, while the workers solve). The same thread then writes the
+   restricted form inputs while the bundles are written.
 4. The bundles are written into a hidden folder, renamed to ``releases/<release_id>`` and
    ``releases/current`` is switched to it atomically (a symlink replaced by rename), so the
    portal sees the old release or the new one, never half of one.
@@ -40,6 +41,7 @@ from emis import __version__
 from emis.errors import UserError
 from emis.settings import Settings
 from emis.workers import worker_processes
+from reports.extract import write_form_inputs
 from signoff import release as signoff_release
 from signoff import store as signoff_store
 from warehouse.read import BREAKDOWNS
@@ -138,19 +140,27 @@ def publish(
     staging = root / f".{release_id}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "restricted").mkdir(parents=True)
+    # One reading thread beside the main one: the sign-off coverage, which the release record
+    # needs, then the restricted form inputs, which nothing else needs, while the bundles are
+    # written (a daily publish waited 3-4 s for them before writing).
+    alongside = ThreadPoolExecutor(1)
     try:
         signoff = None
         if _signoff_may_refuse(settings, accept_uncertified):  # refused before minutes of control
             step("sign-off coverage")
             signoff = _signoff_gate(settings, accept_uncertified, earlier)
         step("disclosure control and audit (sign-off coverage and form inputs alongside)")
-        with ThreadPoolExecutor(1) as alongside:
-            reading = alongside.submit(
-                _read_alongside, settings, accept_uncertified, signoff, staging / "restricted",
-                earlier,
-            )  # fmt: skip
-            disclosure = control(inputs, previous)
-            signoff = reading.result()
+        gating = None
+        if signoff is None:
+            gating = alongside.submit(
+                _alongside, _signoff_gate, settings, accept_uncertified, earlier
+            )
+        form_inputs = alongside.submit(
+            _alongside, write_form_inputs, settings, staging / "restricted" / FORM_INPUTS
+        )
+        disclosure = control(inputs, previous)
+        if gating is not None:
+            signoff = gating.result()
         step(_certificates_made(signoff, earlier))
         if not disclosure.audit_passed:
             failing = disclosure.failing
@@ -167,11 +177,15 @@ def publish(
         signoff_release.write(staging / "restricted", signoff)
         before = previous.observations if previous is not None else None
         changes = bundle.changelog(before, disclosure.observations)
+        form_inputs.result()  # the manifest lists every file of the release
         bundle.write_manifest(staging, record, changes)
         staging.rename(root / release_id)
     except BaseException:
+        alongside.shutdown(cancel_futures=True)  # nothing may still write into the folder
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        alongside.shutdown()
     switch_current(root, release_id)
     summary = record | {"changes": len(changes)}
     return Release(release_id, root / release_id, summary, time.perf_counter() - started)
@@ -181,20 +195,13 @@ def _signoff_may_refuse(settings: Settings, accepted: str | None) -> bool:
     return not accepted and signoff_store.threshold(settings.home) > 0
 
 
-def _read_alongside(
-    settings: Settings, accepted: str | None, signoff, restricted: Path, earlier: Path | None
-):
-    """What the release reads from the warehouse while the workers control the observations:
-    the sign-off coverage (unless already gated) and the restricted bundle's form inputs."""
-    from reports.extract import write_form_inputs
-
-    # At the lowest priority (this thread, and the database threads it starts): the reading
-    # takes the core a worker leaves idle, not a share of the workers' cores.
+def _alongside(function, *arguments):
+    """``function(*arguments)`` at the lowest priority (this thread, and the database threads
+    it starts): the reading takes the core a worker leaves idle, not a share of the workers'
+    cores."""
     if sys.platform == "linux":  # where a thread has a priority of its own
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    signoff = signoff or _signoff_gate(settings, accepted, earlier)
-    write_form_inputs(settings, restricted / FORM_INPUTS)
-    return signoff
+    return function(*arguments)
 
 
 def _signoff_gate(settings: Settings, accepted: str | None, earlier: Path | None = None):
