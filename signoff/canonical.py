@@ -41,4 +41,9 @@ def encode(document: Mapping) -> bytes:
 
 
 def sha256(document: Mapping) -> str:
-    return hashlib.sha256(encode(document)).hexdigest()
+    return text_sha256(dumps(document))
+
+
+def text_sha256(text: str) -> str:
+    """The SHA-256 of a document already in its canonical text (``dumps``)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

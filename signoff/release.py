@@ -140,16 +140,17 @@ def earlier_certificates(release: Path | None) -> certificate.Earlier | None:
 
 def write(folder: Path, state: State) -> None:
     """The restricted bundle's sign-off files (``folder`` is ``restricted/``)."""
+    texts = [canonical.dumps(c) for c in state.certificates]  # serialized once, hashed as text
     frame = pd.DataFrame(
         [
             {
                 "organization_id": c["organization_id"],
                 "district_code": c["district_code"],
                 "census_date": c["census_date"],
-                "certificate_sha256": certificate.sha256(c),
-                "certificate": canonical.dumps(c),
+                "certificate_sha256": canonical.text_sha256(text),
+                "certificate": text,
             }
-            for c in state.certificates
+            for c, text in zip(state.certificates, texts, strict=True)
         ],
         columns=[
             "organization_id",
