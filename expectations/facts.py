@@ -393,8 +393,10 @@ def classes_sql(ctx: CheckContext) -> str:
         group by spans.class_id
     ),
 
+    -- The staging marks are one per class and day (their key): counted, not made distinct
+    -- (nationally 1.7 s as a distinct count, 0.6 s counted).
     marked as (
-        select spans.class_id, count(distinct marks.attendance_date) as marked_days
+        select spans.class_id, count(*) as marked_days
         from spans
         inner join staging.stg_emis__attendance_marks as marks
             on spans.class_id = marks.class_id
