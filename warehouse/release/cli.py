@@ -97,18 +97,21 @@ def run_pipeline(args: argparse.Namespace) -> int:
              f"({loaded.seconds:.1f} s)")  # fmt: skip
     _say("2/4 build" + (" (incremental)" if args.incremental else ""))
     # The monitoring marts wait for the check, which rebuilds them from its issues.
+    stage_started = time.perf_counter()
     built = build(settings, incremental=args.incremental, exclude=MONITORING_MARTS)
     if not built.success:
         raise UserError(f"build failed: {built.error}")
     if built.full_because:
         _say(f"    rebuilt in full: {built.full_because}")
     models = sum(1 for node in built.nodes if node.resource_type == "model")
-    _say(f"    {models} models, {len(built.nodes)} nodes")
+    _say(f"    {models} models, {len(built.nodes)} nodes ({_since(stage_started)})")
     _say("3/4 check")
+    stage_started = time.perf_counter()
     checked = check(settings)
     issues = sum(len(outcome.failing) for outcome in checked.outcomes)
     blocking = sum(len(outcome.failing) for outcome in checked.blocking)
-    _say(f"    {issues:,} issues, {blocking:,} of them blocking")
+    kind = "full" if checked.delta is None else "incremental"
+    _say(f"    {issues:,} issues, {blocking:,} of them blocking ({kind}, {_since(stage_started)})")
     for warning in checked.warnings:
         _say(f"    warning: {warning}")
     _say("4/4 publish")
@@ -116,8 +119,12 @@ def run_pipeline(args: argparse.Namespace) -> int:
         settings, args.accept_blocking, progress=_say, accept_uncertified=args.accept_uncertified
     )
     _print_release(release)
-    _say(f"done in {time.perf_counter() - started:.1f} s")
+    _say(f"done in {_since(started)}")
     return 0
+
+
+def _since(started: float) -> str:
+    return f"{time.perf_counter() - started:.1f} s"
 
 
 def _extract_openemis(args, settings) -> tuple[Path, bool]:
