@@ -23,7 +23,7 @@ from expectations.check import check
 from ingestion.contract import TABLES
 from ingestion.load import ingest
 from tests.postgres import create_database, drop_database
-from warehouse.dbt_runner import build
+from warehouse.dbt_runner import DATA_DICTIONARY, build
 from warehouse.release import profiles, rules
 from warehouse.release import publish as publish_module
 from warehouse.release.audit import audit
@@ -371,6 +371,27 @@ def test_failing_form_inputs_refuse_the_release(released, monkeypatch):
         publish(settings, ACCEPT)
     assert current_release(settings) == second.path.resolve()
     assert _hidden(settings) == []
+
+
+def test_a_data_dictionary_made_anew_does_not_meet_the_form_inputs_reading(released, monkeypatch):
+    """dbt opens the warehouse for writing to make the data dictionary, which DuckDB refuses
+    while the same process has it attached: the page is made before the reading thread
+    starts. (Last: it makes the current release.)"""
+    settings, _, _, second = released
+    real = publish_module.write_form_inputs
+
+    def attached_a_while(settings, path):
+        with duckdb.connect() as con:
+            con.execute(f"attach '{settings.warehouse_path}' as warehouse (read_only)")
+            time.sleep(2)
+        return real(settings, path)
+
+    monkeypatch.setattr(publish_module, "write_form_inputs", attached_a_while)
+    (settings.home / "docs" / f"{DATA_DICTIONARY}.inputs").unlink()  # made anew by dbt
+    release = publish(settings, ACCEPT)
+    assert current_release(settings) == release.path.resolve() != second.path.resolve()
+    page = (release.path / "open" / DATA_DICTIONARY).read_text(encoding="utf-8")
+    assert "observations" in page
 
 
 @pytest.mark.postgres

@@ -20,6 +20,7 @@ byte-for-byte the same twice.)
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from emis.settings import Settings
+from warehouse.dbt_runner import DATA_DICTIONARY
 from warehouse.read import BREAKDOWNS
 from warehouse.release.cells import ROW_KEY
 
@@ -41,8 +42,9 @@ SDMX_AGENCY = "KG_MOES"
 SDMX_DSD = "DSD_EMIS_EDUCATION"
 
 
-def write_open(folder: Path, disclosure, inputs, record: dict, settings: Settings) -> None:
-    """The open bundle; see the module docstring."""
+def write_open(folder: Path, disclosure, inputs, record: dict, data_dictionary: Path) -> None:
+    """The open bundle; see the module docstring. ``data_dictionary``: the dbt docs page
+    (``dbt_runner.generate_data_dictionary``)."""
     folder.mkdir(parents=True)
     tables = open_tables(disclosure, inputs, record)
     for name, table in tables.items():
@@ -59,7 +61,7 @@ def write_open(folder: Path, disclosure, inputs, record: dict, settings: Setting
         encoding="utf-8",
     )
     (folder / "README.md").write_text(guidance(tables, record), encoding="utf-8")
-    _data_dictionary(settings, folder / "data-dictionary.html")
+    shutil.copyfile(data_dictionary, folder / DATA_DICTIONARY)
 
 
 def open_tables(disclosure, inputs, record: dict) -> dict[str, pd.DataFrame]:
@@ -454,11 +456,3 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
 def _flat(record: dict) -> dict:
     return {key: json.dumps(value, default=str) if isinstance(value, dict | list) else value
             for key, value in record.items()}  # fmt: skip
-
-
-def _data_dictionary(settings: Settings, path: Path) -> None:
-    import shutil
-
-    from warehouse.dbt_runner import generate_data_dictionary
-
-    shutil.copyfile(generate_data_dictionary(settings), path)

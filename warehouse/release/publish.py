@@ -44,6 +44,7 @@ from emis.workers import worker_processes
 from reports.extract import write_form_inputs
 from signoff import release as signoff_release
 from signoff import store as signoff_store
+from warehouse.dbt_runner import generate_data_dictionary
 from warehouse.read import BREAKDOWNS
 from warehouse.release import bundle, profiles, rules
 from warehouse.release.cells import (
@@ -149,6 +150,9 @@ def publish(
         if _signoff_may_refuse(settings, accept_uncertified):  # refused before minutes of control
             step("sign-off coverage")
             signoff = _signoff_gate(settings, accept_uncertified, earlier)
+        # Before the thread attaches the warehouse: dbt opens it for writing, which DuckDB
+        # refuses while the same process has it attached.
+        data_dictionary = generate_data_dictionary(settings)
         step("disclosure control and audit (sign-off coverage and form inputs alongside)")
         gating = None
         if signoff is None:
@@ -172,7 +176,7 @@ def publish(
         record = _release_record(release_id, inputs, disclosure, accept_blocking)
         record["signoff"] = signoff.coverage | {"accepted": accept_uncertified}
         step(f"writing release {release_id}")
-        bundle.write_open(staging / "open", disclosure, inputs, record, settings)
+        bundle.write_open(staging / "open", disclosure, inputs, record, data_dictionary)
         bundle.write_restricted(staging / "restricted", inputs, disclosure.record)
         signoff_release.write(staging / "restricted", signoff)
         before = previous.observations if previous is not None else None
