@@ -18,12 +18,8 @@ from pathlib import Path
 from expectations.check import check
 from ingestion.synthetic.delta import generate_delta
 from signoff import certificate
-from tests.integration.deliveries import READ, csv_rows, deliver
+from tests.integration.deliveries import READ, csv_rows, deliver, first_id, row_of
 from warehouse.dbt_runner import build
-
-
-def first_id(base: Path, name: str, column: str, where: str = "true") -> str:
-    return csv_rows(base / name, f"select min({column}) from t where {where}")[0][0]
 
 
 def quiet_corrections(base: Path, census: dt.date) -> dict[str, str]:
@@ -47,12 +43,6 @@ def quiet_corrections(base: Path, census: dt.date) -> dict[str, str]:
             from {READ.format(base / "staff_assignments.csv")}
             where assignment_id = '{post}'""",
     }
-
-
-def row_of(base: Path, name: str, replaced: str, chosen: str) -> tuple[str, str]:
-    """A row of the export's file ``name`` (``chosen``: a where or an order clause), with the
-    columns ``replaced``."""
-    return name, f"select * replace ({replaced}) from {READ.format(base / name)} {chosen}"
 
 
 # Each change that reaches the census date: the reasons it must be named by, and its rows.

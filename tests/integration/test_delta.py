@@ -12,9 +12,10 @@ import duckdb
 import psycopg
 import pytest
 
-from ingestion.contract import MANIFEST_FILE, TABLES_BY_NAME
-from ingestion.manifest import read_manifest, sha256_of
+from ingestion.contract import MANIFEST_FILE
+from ingestion.manifest import sha256_of
 from ingestion.synthetic.delta import generate_delta
+from tests.integration.deliveries import merged_export
 from warehouse.dbt_runner import build
 
 COMPARED = {
@@ -110,34 +111,6 @@ def corrected_delta(tiny_export, delta_export, tmp_path_factory) -> Path:
             before = manifest["files"].get(name, {}).get("rows", 0)
             assert count > before, name
             manifest["files"][name] = {"rows": count, "sha256": sha256_of(out / name)}
-    (out / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
-    return out
-
-
-def merged_export(base: Path, delta: Path, out: Path) -> Path:
-    """The full export holding the same data: each delta row replaces the base row with its
-    key, or is added; the delta's snapshot date."""
-    shutil.copytree(base, out)
-    manifest = json.loads((base / MANIFEST_FILE).read_text(encoding="utf-8"))
-    changed = read_manifest(delta)
-    with duckdb.connect() as con:
-        for name in changed.files:
-            table = TABLES_BY_NAME[Path(name).stem]
-            key = ", ".join(table.key)
-            read = "read_csv('{}', all_varchar = true, header = true)"
-            con.execute(
-                f"""
-                copy (
-                    select * from {read.format(base / name)}
-                    where ({key}) not in (select ({key}) from {read.format(delta / name)})
-                    union all
-                    select * from {read.format(delta / name)}
-                ) to '{out / name}' (header)
-                """
-            )
-            rows = con.execute(f"select count(*) from {read.format(out / name)}").fetchall()[0][0]
-            manifest["files"][name] = {"rows": rows, "sha256": sha256_of(out / name)}
-    manifest["snapshot_date"] = changed.snapshot_date.isoformat()
     (out / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
     return out
 
