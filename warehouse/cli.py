@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     result = build(load_settings(), select=args.select, incremental=args.incremental)
     if result.full_because:
         print(f"rebuilt in full: {result.full_because}")
+    if result.census_date_summary:
+        print(result.census_date_summary)
     failed = [node for node in result.nodes if node.status in ("error", "fail")]
     shown = [
         node

@@ -35,6 +35,18 @@ class BuildResult:
     error: str | None = None
     kind: str = "full"  # full | incremental
     full_because: str | None = None  # why an incremental build was asked for and not done
+    # An incremental build of everything keeps the census-date models (census_date.py) or
+    # says why it rebuilt them.
+    census_date_kept: bool = False
+    census_date_rebuilt_because: str | None = None
+
+    @property
+    def census_date_summary(self) -> str | None:
+        if self.census_date_kept:
+            return "census-date models kept: the loads since the last build change none of them"
+        if self.census_date_rebuilt_because:
+            return f"census-date models rebuilt: {self.census_date_rebuilt_because}"
+        return None
 
 
 def profile_yaml(settings: Settings) -> str:
@@ -139,18 +151,26 @@ def build(
     """``dbt build``: everything rebuilt, or with ``incremental`` the incremental models updated
     where the loads since the last whole build touch them (a full rebuild when a new full
     export has come since, as incremental models would keep rows the new export no longer
-    has). ``exclude`` (a dbt selector) leaves models as they are; it must leave out no
-    incremental model. A successful build without ``select`` is recorded in ``meta.builds``:
-    the next incremental one starts after the loads it went through."""
+    has), and the census-date models kept while those loads change none of their rows
+    (``census_date``). ``exclude`` (a dbt selector) leaves models as they are; it must leave
+    out no incremental model. A successful build without ``select`` is recorded in
+    ``meta.builds``: the next incremental one starts after the loads it went through."""
+    from warehouse.census_date import CENSUS_DATE_MODELS, rebuild_because
     from warehouse.targets import open_target
 
     target = open_target(settings)
     target.ensure_schema()  # a warehouse loaded by an older version
-    extra = ["--select", select] if select else []
-    extra += ["--exclude", exclude] if exclude else []
     project = project_fingerprint()
     full_because = full_build_reason(settings, project) if incremental else None
     kind = "incremental" if incremental and full_because is None else "full"
+    census_because, census_kept = None, False
+    if kind == "incremental" and select is None:
+        census_because = rebuild_because(settings)
+        census_kept = census_because is None
+        if census_kept:
+            exclude = f"{exclude} {CENSUS_DATE_MODELS}" if exclude else CENSUS_DATE_MODELS
+    extra = ["--select", select] if select else []
+    extra += ["--exclude", exclude] if exclude else []
     if kind == "incremental":
         # The SQL's unit tests ran with the full build of this code; a day's data needs
         # its data tests only.
@@ -160,7 +180,13 @@ def build(
     result = run_dbt(settings, "build", *extra)
     if result.success and select is None:  # a partial build leaves other models behind
         target.record_build(kind, project)
-    return replace(result, kind=kind, full_because=full_because)
+    return replace(
+        result,
+        kind=kind,
+        full_because=full_because,
+        census_date_kept=census_kept,
+        census_date_rebuilt_because=census_because,
+    )
 
 
 def full_build_reason(settings: Settings, project: str) -> str | None:

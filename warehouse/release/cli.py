@@ -103,6 +103,8 @@ def run_pipeline(args: argparse.Namespace) -> int:
         raise UserError(f"build failed: {built.error}")
     if built.full_because:
         _say(f"    rebuilt in full: {built.full_because}")
+    if built.census_date_summary:
+        _say(f"    {built.census_date_summary}")
     models = sum(1 for node in built.nodes if node.resource_type == "model")
     _say(f"    {models} models, {len(built.nodes)} nodes ({_since(stage_started)})")
     _say("3/4 check")
