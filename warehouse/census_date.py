@@ -104,6 +104,7 @@ where exists (
                 select earlier.student_id from raw.students as earlier
                 where earlier.load_id in {earlier}
                     and earlier.student_id in (select student_id from delivered_learners)
+                    and earlier.student_id is not null  -- a null would make `not in` unknown
             )
         )
 )
