@@ -7,7 +7,9 @@ build state.
 
 from __future__ import annotations
 
+import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -118,12 +120,20 @@ def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def run_dbt(settings: Settings, command: str = "build", *extra: str) -> BuildResult:
-    """Run a dbt command; each node's status and time, or the error that stopped dbt."""
+# Read by the models while they run (env_var): macro observation_rows_kept.
+CENSUS_DATE_KEPT_VARIABLE = "EMIS_CENSUS_DATE_KEPT"
+
+
+def run_dbt(
+    settings: Settings, command: str = "build", *extra: str, census_date_kept: bool = False
+) -> BuildResult:
+    """Run a dbt command; each node's status and time, or the error that stopped dbt.
+    ``census_date_kept`` tells the models that this build keeps the census-date models."""
     from dbt.cli.main import dbtRunner
 
     try:
-        result = dbtRunner().invoke([*dbt_args(settings, command, *extra), "--quiet"])
+        with _environment(CENSUS_DATE_KEPT_VARIABLE, "1" if census_date_kept else "0"):
+            result = dbtRunner().invoke([*dbt_args(settings, command, *extra), "--quiet"])
     finally:
         _release_duckdb_file()
     nodes = []
@@ -140,6 +150,20 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> BuildRes
         )
     error = None if result.success else _first_line(result.exception) or "dbt reported failures"
     return BuildResult(bool(result.success), tuple(nodes), error)
+
+
+@contextmanager
+def _environment(name: str, value: str):
+    """dbt runs in this process: its env_var() reads our environment."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
 
 
 def build(
@@ -177,7 +201,7 @@ def build(
         extra += ["--exclude-resource-type", "unit_test"]
     else:
         extra.append("--full-refresh")
-    result = run_dbt(settings, "build", *extra)
+    result = run_dbt(settings, "build", *extra, census_date_kept=census_kept)
     if result.success and select is None:  # a partial build leaves other models behind
         target.record_build(kind, project)
     return replace(

@@ -16,6 +16,14 @@
 {% endmacro %}
 
 {% macro observation_cube(indicator_id, parts, breakdowns) %}
+    {%- if observation_rows_kept(parts) %}
+    select
+        indicator_id, academic_year, reference_date, geographic_level, territory_code,
+        {{ observation_dimensions() | join(', ') }},
+        numerator, denominator
+    from {{ this }}
+    where indicator_id = '{{ indicator_id }}'
+    {%- else -%}
     {%- set used = [] -%}
     {%- set subsets = [] -%}
     {%- for breakdown in breakdowns -%}
@@ -104,4 +112,38 @@
     group by grouping sets (
         {{ grouping_sets | join(',\n        ') }}
     )
+    {%- endif %}
+{% endmacro %}
+
+
+{#
+  Whether an indicator's rows are taken from the table as the last build left it: an
+  incremental build that kept the census-date models (warehouse/census_date.py tells dbt by
+  EMIS_CENSUS_DATE_KEPT) changed none of the rows of an indicator whose every part reads one
+  of them (tag census_date), so only the indicators of the days (marks, attendance) are
+  recomputed.
+#}
+{% macro observation_rows_kept(parts) %}
+    {%- if not execute or env_var('EMIS_CENSUS_DATE_KEPT', '') != '1' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- if load_relation(this) is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- for part in parts -%}
+        {%- if not is_census_date_model(part.relation) -%}
+            {{ return(false) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
+{% endmacro %}
+
+
+{% macro is_census_date_model(relation) %}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node.alias == relation.identifier -%}
+            {{ return('census_date' in node.tags) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(false) }}
 {% endmacro %}

@@ -270,6 +270,15 @@ class Warehouse:
         with self.connect() as query:
             return query(sql)
 
+    def write(self, statement: str) -> None:
+        """Run one statement that changes the warehouse, committed at once."""
+        if self.engine == "postgres":
+            with psycopg.connect(self.settings.warehouse, autocommit=True) as conn:
+                conn.execute(statement)
+        else:
+            with duckdb.connect(str(self.settings.warehouse_path)) as con:
+                con.execute(statement)
+
     def scalar(self, sql: str):
         return self.rows(sql)[0][0]
 

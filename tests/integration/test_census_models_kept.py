@@ -15,6 +15,7 @@ import datetime as dt
 from pathlib import Path
 
 from ingestion.synthetic.delta import generate_delta
+from tests.integration.conftest import sql_list
 from tests.integration.deliveries import READ, csv_rows, deliver, first_id, merged_export, row_of
 from warehouse.census_date import rebuild_because
 from warehouse.dbt_runner import build
@@ -33,6 +34,8 @@ CENSUS_DATE_TABLES = (
     "marts_open.school_profiles",
 )  # fmt: skip
 SCHOOL_LEVELS = "('primary', 'basic', 'secondary')"
+OBSERVATIONS = "marts_open.observations"
+SCALE = 1000
 
 
 def census_state(warehouse) -> dict[str, list[tuple]]:
@@ -41,6 +44,14 @@ def census_state(warehouse) -> dict[str, list[tuple]]:
         table: sorted(tuple(map(str, row)) for row in warehouse.rows(f"select * from {table}"))
         for table in CENSUS_DATE_TABLES
     }
+
+
+def numerator_sums(warehouse, indicators: tuple[str, ...]) -> dict[str, float]:
+    rows = warehouse.rows(
+        f"select indicator_id, sum(numerator) from {OBSERVATIONS} "
+        f"where indicator_id in {sql_list(indicators)} group by indicator_id"
+    )
+    return {indicator: float(total) for indicator, total in rows}
 
 
 def census_changes(base: Path, census: dt.date) -> list[tuple[list[str], list[tuple[str, str]]]]:
@@ -140,9 +151,21 @@ def test_census_date_models_are_kept_only_while_nothing_reaches_a_census_date(
         "order by student_id limit 1")[1], tiny_export.path)  # fmt: skip
     delivered(warehouse, day)
     assert rebuild_because(warehouse.settings) is None
+    # The observations of an indicator on census-date models only are carried from the last
+    # build, those of the days recomputed: numerators scaled in both show which (scaled,
+    # the totals still add up, which the build tests).
+    planted = ("organizations", "attendance_rate")
+    unscaled = numerator_sums(warehouse, planted)
+    warehouse.write(
+        f"update {OBSERVATIONS} set numerator = numerator * {SCALE} "
+        f"where indicator_id in {sql_list(planted)}"
+    )
     kept = build(warehouse.settings, incremental=True)
-    assert kept.success and kept.census_date_kept
+    assert kept.success and kept.census_date_kept, kept.error
     assert census_state(warehouse) == before
+    carried = numerator_sums(warehouse, planted)
+    assert carried["organizations"] == SCALE * unscaled["organizations"]
+    assert carried["attendance_rate"] < 2 * unscaled["attendance_rate"]  # recomputed
     merged = merged_export(tiny_export.path, day, tmp_path / "merged-1")
 
     # Each later day reaches a census date: named, rebuilt, and the models moved.
@@ -164,3 +187,7 @@ def test_census_date_models_are_kept_only_while_nothing_reaches_a_census_date(
     full.ingest(merged)
     assert build(full.settings).success
     assert census_state(warehouse) == census_state(full)
+    observations = f"select * from {OBSERVATIONS}"
+    assert sorted(map(str, warehouse.rows(observations))) == sorted(
+        map(str, full.rows(observations))
+    )

@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import psycopg
 import pytest
 
 from ingestion.contract import MANIFEST_FILE
@@ -236,13 +235,7 @@ def test_histories_built_incrementally_equal_histories_rebuilt_from_the_same_loa
 
 def built_by_another_project(warehouse) -> None:
     """The latest build as an earlier version of the dbt project would have recorded it."""
-    statement = "update meta.builds set project_fingerprint = 'an earlier dbt project'"
-    if warehouse.engine == "postgres":
-        with psycopg.connect(warehouse.settings.warehouse, autocommit=True) as conn:
-            conn.execute(statement)
-    else:
-        with duckdb.connect(str(warehouse.settings.warehouse_path)) as con:
-            con.execute(statement)
+    warehouse.write("update meta.builds set project_fingerprint = 'an earlier dbt project'")
 
 
 def test_a_delta_after_a_change_of_the_dbt_project_is_built_in_full(
