@@ -10,9 +10,7 @@ from expectations.delta import Delta, incremental_basis, rules_fingerprint
 from expectations.population import read_population_warnings
 from expectations.rules import RECORD, SUITES
 from expectations.run import CheckRun, run_suites
-
-# Read quality.dq_issues, which a check replaces: rebuilt after it.
-MONITORING_MARTS = "path:models/marts/monitoring"
+from warehouse.dbt_runner import MONITORING_MARTS
 
 
 def check(settings: Settings, refresh_monitoring: bool = True, full: bool = False) -> CheckRun:

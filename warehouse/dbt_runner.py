@@ -18,6 +18,8 @@ from emis.reference import REPO_ROOT
 from emis.settings import Settings
 
 PROJECT_DIR = REPO_ROOT / "dbt_project"
+# Read quality.dq_issues, which a check replaces: rebuilt after it (expectations.check).
+MONITORING_MARTS = "path:models/marts/monitoring"
 DBT_OUTPUT_DIRS = ("target", "logs", "dbt_packages")
 
 
