@@ -70,8 +70,9 @@
 
 {#
   The months an incremental model recomputes, looked up before its query runs (the rows of
-  ``sql``: one date column): ``listed``, an SQL list of date literals, and ``first``, the
-  earliest, a constant a scan can skip by. No month: a list and a bound that match nothing.
+  ``sql``: one date column): ``listed``, an SQL list of date literals, ``first``, the
+  earliest, a constant a scan can skip by, and their ``count``. No month: a list and a bound
+  that match nothing.
 #}
 {% macro affected_months(sql) %}
     {%- set months = [] -%}
@@ -86,5 +87,6 @@
     {{- return({
         'listed': '(' ~ (months | join(', ') if months else nothing) ~ ')',
         'first': months[0] if months else nothing,
+        'count': months | length,
     }) -}}
 {% endmacro %}

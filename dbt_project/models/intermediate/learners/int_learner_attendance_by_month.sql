@@ -227,8 +227,9 @@ final as (
 
 {#- DuckDB keeps a month's rows together in the table's row groups, so that a daily build's
     replaced month is whole row groups deleted: scattered over every row group, the deleted
-    rows made the next checkpoint rewrite the table (about 3 s of a national daily build). #}
+    rows made the next checkpoint rewrite the table (about 3 s of a national daily build).
+    One month's rows, appended, are together without a sort (0.1-0.5 s nationally). #}
 select * from final
-{% if target.type == 'duckdb' -%}
+{% if target.type == 'duckdb' and (months is none or months.count > 1) -%}
     order by month_start_date
 {%- endif %}
