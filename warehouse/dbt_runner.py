@@ -25,9 +25,7 @@ MONITORING_MARTS = "path:models/marts/monitoring"
 # whose key is missing or repeated within a file. Like the unit tests they run with every
 # full build of the code, not with an incremental one. On PostgreSQL staging is incremental
 # tables, whose upkeep they test every time.
-STAGING_KEY_TESTS = (
-    "test_name:unique,path:models/staging test_name:not_null,path:models/staging"
-)
+STAGING_KEY_TESTS = "test_name:unique,path:models/staging test_name:not_null,path:models/staging"
 DBT_OUTPUT_DIRS = ("target", "logs", "dbt_packages")
 
 

@@ -14,6 +14,8 @@ import pytest
 from ingestion.contract import MANIFEST_FILE
 from ingestion.manifest import sha256_of
 from ingestion.synthetic.delta import generate_delta
+from reports import extract
+from reports.extract import write_form_inputs
 from tests.integration.deliveries import merged_export
 from warehouse.dbt_runner import build
 
@@ -114,6 +116,24 @@ def corrected_delta(tiny_export, delta_export, tmp_path_factory) -> Path:
     return out
 
 
+def rows_of(path: Path) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return sum(con.execute(f"select count(*) from {name}").fetchall()[0][0]
+                   for name in extract.FORM_INPUTS)  # fmt: skip
+
+
+def same_tables(path: Path, other: Path) -> bool:
+    """Two form-inputs files hold the same rows (in any order) in every table."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{path}' as one (read_only)")
+        con.execute(f"attach '{other}' as other (read_only)")
+        for name in extract.FORM_INPUTS:
+            for a, b in (("one", "other"), ("other", "one")):
+                extra = f"select * from {a}.{name} except all select * from {b}.{name}"
+                assert con.execute(f"select count(*) from ({extra})").fetchall() == [(0,)], name
+    return True
+
+
 def contents(warehouse, table: str, order: str) -> list[tuple]:
     return [
         tuple(map(str, row)) for row in warehouse.rows(f"select * from {table} order by {order}")
@@ -129,6 +149,8 @@ def test_a_delta_built_incrementally_equals_a_full_rebuild(
     daily = warehouses.new()
     assert not daily.ingest(tiny_export.path).already_loaded
     assert build(daily.settings).success
+    before = write_form_inputs(daily.settings, tmp_path / "before.duckdb")
+    basis = extract.basis(daily.settings)
     result = daily.ingest(delta_export)
     assert not result.already_loaded and result.files
     assert all(file.quarantined == 0 for file in result.files), result.files
@@ -149,6 +171,14 @@ def test_a_delta_built_incrementally_equals_a_full_rebuild(
 
     for table, order in COMPARED.items():
         assert contents(daily, table, order) == contents(full, table, order), table
+    # The forms' inputs of the day before, their records the delta delivers replaced, are
+    # those copied after it.
+    loads = extract.loads_to_carry(daily.settings, basis, extract.basis(daily.settings))
+    assert loads == (result.load_id,)
+    carried = tmp_path / "carried.duckdb"
+    written = extract.carry_form_inputs(daily.settings, carried, before, loads)
+    assert 0 < written < rows_of(before)
+    assert same_tables(carried, write_form_inputs(daily.settings, tmp_path / "after.duckdb"))
     columns = "academic_year, student_id, month_start_date, days_marked, days_absent, sex"
     attendance = f"select {columns} from {ATTENDANCE} order by student_id, month_start_date"
     assert daily.rows(attendance) == full.rows(attendance)
@@ -250,11 +280,14 @@ def test_a_delta_after_a_change_of_the_dbt_project_is_built_in_full(
     daily.ingest(tiny_export.path)
     assert build(daily.settings).success
     built_by_another_project(daily)
+    earlier = extract.basis(daily.settings)  # a release's form inputs then
     daily.ingest(delta_export)
 
     changed = build(daily.settings, incremental=True)
     assert changed.success and changed.kind == "full"
     assert changed.full_because == "the dbt project changed since the latest build"
+    # nor are those form inputs carried: the rows of every record may differ
+    assert extract.loads_to_carry(daily.settings, earlier, extract.basis(daily.settings)) is None
     # built again by the same project: the next delta is incremental
     again = build(daily.settings, incremental=True)
     assert again.success and (again.kind, again.full_because) == ("incremental", None)

@@ -22,6 +22,7 @@ from emis.settings import load_settings
 from expectations.check import check
 from ingestion.contract import TABLES
 from ingestion.load import ingest
+from tests.integration.test_delta import same_tables
 from tests.postgres import create_database, drop_database
 from warehouse.dbt_runner import DATA_DICTIONARY, build
 from warehouse.release import profiles, rules
@@ -37,6 +38,7 @@ from warehouse.release.publish import (
     publish,
     read_inputs,
 )
+from warehouse.release.reader import FORM_INPUTS, FORM_INPUTS_BASIS
 from warehouse.release.suppression import primary
 
 ACCEPT = "synthetic test export: its planted defects are known"
@@ -71,6 +73,23 @@ def test_blocking_issues_refuse_a_release_naming_rule_and_records(released):
     assert "learner_enrolled_twice" in refused
     record = pd.read_json(first.path / "release.json", typ="series")
     assert record["blocking_accepted"] == ACCEPT
+
+
+def test_a_release_carries_the_form_inputs_of_the_release_before(released):
+    """No load since the first release: the second carries its form inputs, the latest load
+    written again, and records the same basis (the build and the dbt project)."""
+    _, _, first, second = released
+    assert first.summary["form_inputs"] == "form inputs copied from the warehouse"
+    assert second.summary["form_inputs"].startswith(
+        f"form inputs carried from release {first.release_id}: 1 rows"
+    )
+    bases = [
+        json.loads((r.path / "restricted" / FORM_INPUTS_BASIS).read_text()) for r in (first, second)
+    ]
+    assert bases[0] == bases[1] and bases[0]["built_through_load_id"] == 1
+    assert same_tables(
+        first.path / "restricted" / FORM_INPUTS, second.path / "restricted" / FORM_INPUTS
+    )
 
 
 def test_the_open_bundle_holds_every_table_in_every_format(released):
@@ -340,19 +359,19 @@ def test_a_failure_while_the_form_inputs_are_written_leaves_no_half_release(rele
     them to stop before the half-made release is removed."""
     settings, _, _, second = released
     writing = threading.Event()
-    real = publish_module.write_form_inputs
+    real = publish_module._form_inputs
 
-    def slow_form_inputs(settings, path):
+    def slow_form_inputs(settings, folder, earlier):
         writing.set()
         time.sleep(1)
-        path.parent.mkdir(parents=True, exist_ok=True)  # removed too early, it would be back
-        return real(settings, path)
+        folder.mkdir(parents=True, exist_ok=True)  # removed too early, it would be back
+        return real(settings, folder, earlier)
 
     def failing_open_bundle(*arguments, **keywords):
         assert writing.wait(60)
         raise OSError("no space left on device (planted for the test)")
 
-    monkeypatch.setattr(publish_module, "write_form_inputs", slow_form_inputs)
+    monkeypatch.setattr(publish_module, "_form_inputs", slow_form_inputs)
     monkeypatch.setattr(publish_module.bundle, "write_open", failing_open_bundle)
     with pytest.raises(OSError, match="planted for the test"):
         publish(settings, ACCEPT)
@@ -366,7 +385,7 @@ def test_failing_form_inputs_refuse_the_release(released, monkeypatch):
     def failing_form_inputs(*arguments):
         raise OSError("the warehouse could not be read (planted for the test)")
 
-    monkeypatch.setattr(publish_module, "write_form_inputs", failing_form_inputs)
+    monkeypatch.setattr(publish_module, "_form_inputs", failing_form_inputs)
     with pytest.raises(OSError, match="planted for the test"):
         publish(settings, ACCEPT)
     assert current_release(settings) == second.path.resolve()
@@ -378,15 +397,15 @@ def test_a_data_dictionary_made_anew_does_not_meet_the_form_inputs_reading(relea
     while the same process has it attached: the page is made before the reading thread
     starts. (Last: it makes the current release.)"""
     settings, _, _, second = released
-    real = publish_module.write_form_inputs
+    real = publish_module._form_inputs
 
-    def attached_a_while(settings, path):
+    def attached_a_while(settings, folder, earlier):
         with duckdb.connect() as con:
             con.execute(f"attach '{settings.warehouse_path}' as warehouse (read_only)")
             time.sleep(2)
-        return real(settings, path)
+        return real(settings, folder, earlier)
 
-    monkeypatch.setattr(publish_module, "write_form_inputs", attached_a_while)
+    monkeypatch.setattr(publish_module, "_form_inputs", attached_a_while)
     (settings.home / "docs" / f"{DATA_DICTIONARY}.inputs").unlink()  # made anew by dbt
     release = publish(settings, ACCEPT)
     assert current_release(settings) == release.path.resolve() != second.path.resolve()

@@ -14,7 +14,8 @@
 3. Gate three, sign-off: the share of organizations certified (``_signoff_gate``). Only a
    threshold set by the ministry can refuse; then the coverage is read first, else alongside
    disclosure control (a thread, while the workers solve). The same thread then writes the
-   restricted form inputs while the bundles are written.
+   restricted form inputs while the bundles are written (after a delta, the previous
+   release's carried, its delivered records replaced: ``reports.extract``).
 4. The bundles are written into a hidden folder, renamed to ``releases/<release_id>`` and
    ``releases/current`` is switched to it atomically (a symlink replaced by rename), so the
    portal sees the old release or the new one, never half of one.
@@ -41,6 +42,7 @@ from emis import __version__
 from emis.errors import UserError
 from emis.settings import Settings
 from emis.workers import worker_processes
+from reports import extract
 from reports.extract import write_form_inputs
 from signoff import release as signoff_release
 from signoff import store as signoff_store
@@ -54,7 +56,7 @@ from warehouse.release.cells import (
     sort_observations,
     territory_parents,
 )
-from warehouse.release.reader import FORM_INPUTS
+from warehouse.release.reader import FORM_INPUTS, FORM_INPUTS_BASIS
 
 CURRENT = "current"
 
@@ -160,7 +162,7 @@ def publish(
                 _alongside, _signoff_gate, settings, accept_uncertified, earlier
             )
         form_inputs = alongside.submit(
-            _alongside, write_form_inputs, settings, staging / "restricted" / FORM_INPUTS
+            _alongside, _form_inputs, settings, staging / "restricted", earlier
         )
         disclosure = control(inputs, previous)
         if gating is not None:
@@ -181,7 +183,8 @@ def publish(
         signoff_release.write(staging / "restricted", signoff)
         before = previous.observations if previous is not None else None
         changes = bundle.changelog(before, disclosure.observations)
-        form_inputs.result()  # the manifest lists every file of the release
+        form_inputs_made = form_inputs.result()  # the manifest lists every file of the release
+        step(form_inputs_made)
         bundle.write_manifest(staging, record, changes)
         staging.rename(root / release_id)
     except BaseException:
@@ -191,12 +194,39 @@ def publish(
     finally:
         alongside.shutdown()
     switch_current(root, release_id)
-    summary = record | {"changes": len(changes)}
+    summary = record | {"changes": len(changes), "form_inputs": form_inputs_made}
     return Release(release_id, root / release_id, summary, time.perf_counter() - started)
 
 
 def _signoff_may_refuse(settings: Settings, accepted: str | None) -> bool:
     return not accepted and signoff_store.threshold(settings.home) > 0
+
+
+def _form_inputs(settings: Settings, restricted: Path, earlier: Path | None) -> str:
+    """The forms' inputs (``reports.extract``) and their basis into ``restricted``: the
+    ``earlier`` release's carried, its records the loads since deliver replaced, while
+    ``extract.loads_to_carry`` allows, else copied whole; returns what was done."""
+    now = extract.basis(settings)  # before the reading: a load that lands meanwhile is redone
+    path = restricted / FORM_INPUTS
+    loads = None
+    if earlier is not None and (earlier / "restricted" / FORM_INPUTS).exists():
+        recorded = earlier / "restricted" / FORM_INPUTS_BASIS
+        basis = json.loads(recorded.read_text()) if recorded.exists() else None
+        loads = extract.loads_to_carry(settings, extract.Basis.of(basis), now)
+    if loads is None:
+        write_form_inputs(settings, path)
+        done = "form inputs copied from the warehouse"
+    else:
+        rows = extract.carry_form_inputs(
+            settings, path, earlier / "restricted" / FORM_INPUTS, loads
+        )
+        done = (
+            f"form inputs carried from release {earlier.name}: {rows:,} rows of the records "
+            f"{len(loads)} loads deliver written again"
+        )
+    if now is not None:
+        (restricted / FORM_INPUTS_BASIS).write_text(json.dumps(now.as_record(), indent=2) + "\n")
+    return done
 
 
 def _alongside(function, *arguments):

@@ -20,6 +20,7 @@ OPEN_DB = Path("open") / "open.duckdb"
 RECORD = "release.json"
 CHANGELOG = "changelog.csv"
 FORM_INPUTS = "form_inputs.duckdb"  # in restricted/
+FORM_INPUTS_BASIS = "form_inputs.json"  # what it was copied from (reports.extract.Basis)
 CURRENT = "current"
 LEVELS = ("national", "oblast", "district")
 REPUBLIC = "KG"
