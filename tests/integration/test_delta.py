@@ -26,6 +26,7 @@ COMPARED = {
     "intermediate.int_learner_status_on_census_date": "academic_year, student_id",
     "intermediate.int_learners_on_census_date": "academic_year, student_id",
     "intermediate.int_marks_by_term": "academic_year, class_id, subject, term, sex",
+    "intermediate.int_learner_latest_events": "student_id",
 }
 ATTENDANCE = "intermediate.int_learner_attendance_by_month"
 

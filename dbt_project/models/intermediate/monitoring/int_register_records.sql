@@ -48,17 +48,7 @@ latest_export as (
 
 latest_events as (
     -- The organization a learner's record belongs to: that of their latest movement event.
-    select
-        enrolment_events.student_id,
-        enrolment_events.organization_id,
-        row_number() over (
-            partition by enrolment_events.student_id
-            order by
-                enrolment_events.event_date desc,
-                enrolment_events.recorded_at desc,
-                enrolment_events.event_id desc
-        ) as recency
-    from enrolment_events
+    select * from {{ ref('int_learner_latest_events') }}
 ),
 
 current_assignments as (
@@ -101,7 +91,7 @@ records as (
         students.updated_at as changed_at
     from students
     inner join latest_events
-        on students.student_id = latest_events.student_id and latest_events.recency = 1
+        on students.student_id = latest_events.student_id
 
     union all
 
