@@ -21,6 +21,8 @@ from both sides first (``VOLATILE``):
 - the issues of the restricted bundle (``dq_issues``, ``monitoring_issues``): the time the
   check ran (``detected_at``); these and the monitoring tables are compared as sets of rows,
   since the bundle writes them in the warehouse's scan order, which a rebuild changes;
+- the basis of the form inputs (``form_inputs.json``): the dbt project's and the extraction's
+  fingerprints;
 - DuckDB files (``open.duckdb``, ``form_inputs.duckdb``): DuckDB does not write the same bytes
   twice, so their tables are compared instead: names, column names and types, row count and
   an order-free hash of the rows.
@@ -43,6 +45,9 @@ VOLATILE = ("published_at", "code_version")
 VOLATILE_DISCLOSURE = ("method",)
 VOLATILE_AUDIT = ("seconds", "control_seconds")
 RECORD_TABLE = "release"  # the release record as a table of the open bundle
+# What the form inputs were copied from (reports.extract.Basis): the code's fingerprints differ.
+FORM_INPUTS_BASIS = "form_inputs.json"
+VOLATILE_BASIS = ("project_fingerprint", "method")
 
 # dbt docs: the manifest and catalog embedded in the page, less when and by which invocation
 # it was generated, when each node was parsed, dbt's anonymous user id, and the EMIS_HOME of
@@ -174,6 +179,11 @@ def fingerprint(path: Path) -> tuple[str, object]:
         return "record table", _record_table(path)
     if path.name == "README.md":
         return "guidance", _guidance(path)
+    if path.name == FORM_INPUTS_BASIS:
+        basis = json.loads(path.read_text(encoding="utf-8"))
+        return "basis, code fingerprints removed", {
+            key: value for key, value in basis.items() if key not in VOLATILE_BASIS
+        }
     if path.name == "data-dictionary.html":
         return "dbt docs, times removed", _dictionary(path)
     if path.suffix == ".duckdb":
