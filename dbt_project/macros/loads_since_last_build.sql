@@ -69,6 +69,18 @@
 
 
 {#
+  Pre-hook of an incremental model of learners' rows: the rows of the learners the loads since
+  the last build touch (``learners_touched_since_last_build``) go, to be recomputed whole (a
+  corrected event may leave a learner with none).
+#}
+{% macro delete_touched_learners(status=none) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where student_id in ({{ learners_touched_since_last_build(status) }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
   The months an incremental model recomputes, looked up before its query runs (the rows of
   ``sql``: one date column): ``listed``, an SQL list of date literals, ``first``, the
   earliest, a constant a scan can skip by, and their ``count``. No month: a list and a bound

@@ -8,8 +8,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where student_id in ("
-        ~ "{{ learners_touched_since_last_build() }}){% endif %}",
+    pre_hook="{{ emis.delete_touched_learners() }}",
 ) }}
 with enrolment_events as (
     select * from {{ ref('stg_emis__enrolment_events') }}

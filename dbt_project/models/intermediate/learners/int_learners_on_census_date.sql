@@ -5,9 +5,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where student_id in ("
-        ~ "{{ learners_touched_since_last_build(ref('int_learner_status_on_census_date')) }})"
-        ~ "{% endif %}",
+    pre_hook="{{ emis.delete_touched_learners(ref('int_learner_status_on_census_date')) }}",
 ) }}
 with learner_status as (
     select * from {{ ref('int_learner_status_on_census_date') }}
