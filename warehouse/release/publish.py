@@ -48,7 +48,7 @@ from signoff import release as signoff_release
 from signoff import store as signoff_store
 from warehouse.dbt_runner import generate_data_dictionary
 from warehouse.read import BREAKDOWNS
-from warehouse.release import bundle, profiles, rules
+from warehouse.release import bundle, profiles, reader, rules
 from warehouse.release.cells import (
     NOT_APPLICABLE,
     TOTAL,
@@ -208,21 +208,20 @@ def _form_inputs(settings: Settings, restricted: Path, earlier: Path | None) -> 
     ``extract.loads_to_carry`` allows, else copied whole; returns what was done."""
     now = extract.basis(settings)  # before the reading: a load that lands meanwhile is redone
     path = restricted / FORM_INPUTS
+    before = reader.Release(earlier) if earlier is not None else None
     loads = None
-    if earlier is not None and (earlier / "restricted" / FORM_INPUTS).exists():
-        recorded = earlier / "restricted" / FORM_INPUTS_BASIS
+    if before is not None and before.form_inputs.exists():
+        recorded = before.restricted_dir / FORM_INPUTS_BASIS
         basis = json.loads(recorded.read_text()) if recorded.exists() else None
         loads = extract.loads_to_carry(settings, extract.Basis.of(basis), now)
     if loads is None:
         write_form_inputs(settings, path)
         done = "form inputs copied from the warehouse"
     else:
-        rows = extract.carry_form_inputs(
-            settings, path, earlier / "restricted" / FORM_INPUTS, loads
-        )
+        rows = extract.carry_form_inputs(settings, path, before.form_inputs, loads)
         done = (
-            f"form inputs carried from release {earlier.name}: {rows:,} rows of the records "
-            f"{len(loads)} loads deliver written again"
+            f"form inputs carried from release {before.release_id}: {rows:,} rows of the "
+            f"records {len(loads)} loads deliver written again"
         )
     if now is not None:
         (restricted / FORM_INPUTS_BASIS).write_text(json.dumps(now.as_record(), indent=2) + "\n")
