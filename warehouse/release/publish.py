@@ -219,10 +219,8 @@ def _form_inputs(settings: Settings, restricted: Path, earlier: Path | None) -> 
         done = "form inputs copied from the warehouse"
     else:
         rows = extract.carry_form_inputs(settings, path, before.form_inputs, loads)
-        done = (
-            f"form inputs carried from release {before.release_id}: {rows:,} rows of the "
-            f"records {len(loads)} loads deliver written again"
-        )
+        since = f"the records of loads {list(loads)}" if loads else "no load since"
+        done = f"form inputs carried from release {before.release_id}: {since} ({rows:,} rows)"
     if now is not None:
         (restricted / FORM_INPUTS_BASIS).write_text(json.dumps(now.as_record(), indent=2) + "\n")
     return done
