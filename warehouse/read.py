@@ -65,7 +65,7 @@ def frame(settings: Settings, sql: str):
             cursor = conn.execute(sql)
             columns = [column.name for column in cursor.description]
             rows = pd.DataFrame(cursor.fetchall(), columns=columns)
-            return integers_as_duckdb_gives_them(rows, cursor.description)
+            return typed_as_duckdb_gives_them(rows, cursor.description)
     import duckdb
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
@@ -74,15 +74,23 @@ def frame(settings: Settings, sql: str):
 
 # PostgreSQL's integer types (by type OID) and their width in pandas.
 INTEGER_TYPES = {21: "int16", 23: "int32", 20: "int64"}
+NUMERIC_TYPE = 1700
 
 
-def integers_as_duckdb_gives_them(frame, description):
-    """Integer columns typed as DuckDB's reader types them: their width, and nullable when a
-    value is missing. From tuples, pandas makes them int64, or float64 when one is null, and
-    an open file's column (``population_year``) changed type with the engine."""
+def typed_as_duckdb_gives_them(frame, description):
+    """Columns typed as DuckDB's reader types them. Integers: their width, and nullable when a
+    value is missing (from tuples, pandas makes them int64, or float64 when one is null, and
+    an open file's column, ``population_year``, changed type with the engine). Decimals:
+    float64, where psycopg gives Decimal objects, which equal no float (a release's changelog
+    listed half its observations as changed, their values the same)."""
+    import pandas as pd
+
     for column in description:
+        values = frame[column.name]
+        if column.type_code == NUMERIC_TYPE:
+            frame[column.name] = pd.to_numeric(values, errors="raise").astype("float64")
+            continue
         width = INTEGER_TYPES.get(column.type_code)
         if width is not None:
-            values = frame[column.name]
             frame[column.name] = values.astype(width.capitalize() if values.isna().any() else width)
     return frame
