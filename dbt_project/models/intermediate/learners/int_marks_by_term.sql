@@ -2,6 +2,7 @@
 -- given and how many were failing (2 on the 2-5 scale). The figure is dated at the term's
 -- end in the school calendar. Annual marks are left out: they would fall on the last
 -- quarter's date and count the same pupils twice.
+{{ config(pre_hook="{{ emis.hash_memory('256MB') }}") }}
 with marks as (
     select * from {{ ref('stg_emis__marks') }}
 ),
