@@ -54,7 +54,12 @@ def national_headlines(settings: Settings, academic_year: str | None = None) -> 
 
 
 def frame(settings: Settings, sql: str):
-    """One query's rows as a pandas DataFrame, over a short-lived read-only connection."""
+    """One query's rows as a pandas DataFrame, over a short-lived read-only connection.
+
+    Both engines give a column the same type: a date is a ``datetime.date`` (DuckDB's reader
+    would make it a timestamp, and a release's restricted files had timestamps or dates by
+    engine), a decimal a float, an integer its width.
+    """
     import pandas as pd
 
     if settings.is_postgres:
@@ -69,7 +74,7 @@ def frame(settings: Settings, sql: str):
     import duckdb
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return con.execute(sql).df()
+        return con.execute(sql).df(date_as_object=True)
 
 
 # PostgreSQL's integer types (by type OID) and their width in pandas.

@@ -614,7 +614,9 @@ def with_symbols(
     )
     reconstructed = frame["indicator_id"].isin(rules.RECONSTRUCTED)
     # The warehouse says why a value is empty (x: no population estimates; z: no denominator).
-    stated = frame["symbol"] if "symbol" in frame else pd.Series(None, index=frame.index)
+    stated = (
+        frame["symbol"] if "symbol" in frame else pd.Series(None, index=frame.index, dtype=object)
+    )
     symbol = np.select(
         [
             hidden,
