@@ -263,7 +263,7 @@ def write_sdmx(observations: pd.DataFrame, folder: Path) -> None:
             "OBS_STATUS": observations["symbol"].fillna(""),
         }
     )
-    frame.to_csv(folder / "observations.sdmx.csv", index=False, lineterminator="\n")
+    _write_csv(frame, folder / "observations.sdmx.csv", bom=False)
     pysdmx_write(
         [data_structure(dimensions)],
         Format.STRUCTURE_SDMX_ML_2_1,
@@ -451,23 +451,27 @@ def _write_parquet(table: pd.DataFrame, path: Path) -> None:
 BOM = "\ufeff".encode()  # Excel reads the file as UTF-8 only after it
 
 
-def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    """The table as CSV: UTF-8 with a byte-order mark, a header, quotes only where a value
-    needs them, every value as pandas prints it. DuckDB writes it (the national school
-    profiles 0.3 s, pandas 1.5 s) when it prints each column as pandas would (``_printable``);
-    a table with another column (a timestamp, a float32) is written by pandas."""
+def _write_csv(table: pd.DataFrame, path: Path, bom: bool = True) -> None:
+    """The table as CSV: UTF-8 with a byte-order mark (unless not ``bom``), a header, quotes
+    only where a value needs them, every value as pandas prints it. DuckDB writes it (the
+    national school profiles 0.3 s, pandas 1.5 s) when it prints each column as pandas would
+    (``_printable``); a table with another column (a timestamp, a float32) is written by
+    pandas."""
     path.parent.mkdir(parents=True, exist_ok=True)
     printable = _printable(table)
     if printable is None:
-        table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        encoding = "utf-8-sig" if bom else "utf-8"
+        table.to_csv(path, index=False, encoding=encoding, lineterminator="\n")
         return
-    body = path.with_name(f".{path.name}.body")
+    body = path.with_name(f".{path.name}.body") if bom else path
     with duckdb.connect() as con:
         con.register("incoming", printable)
         con.execute(
             f"copy incoming to '{_quoted(body)}' (header, delimiter ',', quote '\"', escape '\"', "
             "new_line '\\n', comment '')"  # no comment sign: a value with '#' needs no quotes
         )
+    if not bom:
+        return
     with path.open("wb") as out, body.open("rb") as rows:
         out.write(BOM)
         shutil.copyfileobj(rows, out, 1 << 20)

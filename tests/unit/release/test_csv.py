@@ -33,12 +33,14 @@ OTHERS = {
 }
 
 
+@pytest.mark.parametrize("bom", [True, False])  # False: the SDMX-CSV file
 @pytest.mark.parametrize("other", [None, *OTHERS])
-def test_a_table_is_written_as_pandas_writes_it(tmp_path, other):
+def test_a_table_is_written_as_pandas_writes_it(tmp_path, other, bom):
     table = pd.DataFrame(AWKWARD | ({other: OTHERS[other]} if other else {}))
     assert (_printable(table) is None) == (other is not None)
-    _write_csv(table, tmp_path / "ours.csv")
-    table.to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+    _write_csv(table, tmp_path / "ours.csv", bom=bom)
+    encoding = "utf-8-sig" if bom else "utf-8"
+    table.to_csv(tmp_path / "pandas.csv", index=False, encoding=encoding, lineterminator="\n")
     assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["ours.csv", "pandas.csv"]
 
