@@ -17,7 +17,8 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,17 +195,60 @@ def print_disclosure(release: Path, name: str) -> None:
     )
 
 
-def bench_daily(args, export: Path, name: str, env: dict) -> list[Stage]:
+def bench_daily(args, export: Path, name: str, env: dict, admin_dsn: str | None) -> list[Stage]:
     """A day's delta after the export (generated once), then `emis run --incremental` on it:
-    ingest, incremental build, check and publish; the daily refresh. Runs once: a delta
-    delivered again is already loaded."""
+    ingest, incremental build, check and publish; the daily refresh. A delta delivered again
+    is already loaded, so each later run starts from the warehouse and home as they were
+    before the first (``the_day_before``); the last run's state stays."""
     delta = args.work / f"delta-{args.seed}"
     generate = [*EMIS, "generate", "--delta-from", str(export), "--days", "1",
                 "--seed", str(args.seed), "--out", str(delta), "--force"]  # fmt: skip
     generated = Stage("delta generate", [measure(generate)], 0)
-    run = [measure([*EMIS, "run", "--incremental", str(delta), *ACCEPT], env)]
+    command = [*EMIS, "run", "--incremental", str(delta), *ACCEPT]
+    runs = []
+    with the_day_before(env, admin_dsn, args.repeat > 1) as put_back:
+        for run in range(args.repeat):
+            if run:
+                put_back()
+            runs.append(measure(command, env))
     print_disclosure(Path(env["EMIS_HOME"]) / "releases" / "current", name)
-    return [generated, Stage(name, run, export_rows(delta))]
+    return [generated, Stage(name, runs, export_rows(delta))]
+
+
+@contextmanager
+def the_day_before(env: dict, admin_dsn: str | None, wanted: bool) -> Iterator[Callable]:
+    """A function putting the home and warehouse back as they are now, from a copy kept aside
+    (deleted at the end; none unless ``wanted``). A PostgreSQL database (``admin_dsn``: its
+    server's) is copied as a template, as large again as the warehouse."""
+    if not wanted:
+        yield lambda: None
+        return
+    from psycopg.conninfo import conninfo_to_dict
+
+    from tests.postgres import copy_database, drop_database
+
+    home = Path(env["EMIS_HOME"])
+    aside = home.with_name(f"{home.name}-before-day")
+    shutil.rmtree(aside, ignore_errors=True)
+    shutil.copytree(home, aside, symlinks=True)
+    database = conninfo_to_dict(env["EMIS_WAREHOUSE"])["dbname"] if admin_dsn else None
+    if database:
+        copy_database(admin_dsn, database, f"{database}_before_day")
+
+    def put_back() -> None:
+        shutil.rmtree(home)
+        shutil.copytree(aside, home, symlinks=True)
+        if database:
+            drop_database(admin_dsn, database)
+            copy_database(admin_dsn, f"{database}_before_day", database)
+        os.sync()  # the copy written out before the run, not during it
+
+    try:
+        yield put_back
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
+        if database:
+            drop_database(admin_dsn, f"{database}_before_day")
 
 
 def built_duckdb_warehouse(work: Path) -> dict[str, str] | None:
@@ -225,6 +269,7 @@ def duckdb_warehouses(work: Path):
 
 
 def postgres_warehouses(work: Path, stack: ExitStack):
+    """``fresh`` as for DuckDB, and the throwaway server's administration DSN."""
     from tests.postgres import ThrowawayCluster, create_database
 
     cluster = stack.enter_context(ThrowawayCluster())
@@ -236,7 +281,7 @@ def postgres_warehouses(work: Path, stack: ExitStack):
         dsn = create_database(cluster.dsn, f"bench_{next(counter)}")
         return {"EMIS_HOME": str(home), "EMIS_WAREHOUSE": dsn}
 
-    return fresh
+    return fresh, cluster.dsn
 
 
 def print_table(stages: list[Stage]) -> None:
@@ -280,13 +325,13 @@ def main(argv: list[str] | None = None) -> int:
     failed = None
     try:
         with ExitStack() as stack:
-            engines = [("duckdb", duckdb_warehouses(args.work))]
+            engines = [("duckdb", duckdb_warehouses(args.work), None)]
             if args.postgres:
-                engines.append(("postgres", postgres_warehouses(args.work, stack)))
+                engines.append(("postgres", *postgres_warehouses(args.work, stack)))
             reports = []
             if "ingest" in stages_wanted:
                 stages.append(bench_bare_read(args, export))
-            for engine, fresh in engines:
+            for engine, fresh, admin_dsn in engines:
                 env = None
                 if "ingest" in stages_wanted:
                     stage, env = bench_ingest(args, export, f"ingest {engine}", fresh)
@@ -304,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
                 if "publish" in stages_wanted and env is not None:
                     stages.append(bench_publish(args, export, f"publish {engine}", env))
                 if "daily" in stages_wanted and env is not None:
-                    stages.extend(bench_daily(args, export, f"daily run {engine}", env))
+                    daily = bench_daily(args, export, f"daily run {engine}", env, admin_dsn)
+                    stages.extend(daily)
     except StageFailed as error:  # print what was measured before it
         failed = error
     print_table(stages)

@@ -324,6 +324,15 @@ def create_database(admin_dsn: str, name: str) -> str:
     return dsn_for_database(admin_dsn, name)
 
 
+def copy_database(admin_dsn: str, source: str, name: str) -> str:
+    """Create database ``name`` as a copy of ``source`` (nobody may be connected to it)."""
+    statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+        sql.Identifier(name), sql.Identifier(source)
+    )
+    _admin_execute(admin_dsn, statement)
+    return dsn_for_database(admin_dsn, name)
+
+
 def drop_database(admin_dsn: str, name: str) -> None:
     """Drop database ``name``, disconnecting whoever is still connected to it."""
     statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
