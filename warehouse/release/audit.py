@@ -23,6 +23,7 @@ Work is kept small three ways:
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -349,14 +350,12 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
             built[key] = _Program.of(problem, members, np.flatnonzero(np.isin(owner, active)))
         return built[key]
 
-    def solve(lp: _Program, objective: np.ndarray):
+    def widen(lp: _Program, result: _Solution) -> None:
         nonlocal low, high, programs
-        result = lp.solve(objective)
         programs += 1
         if result.status == 0:
             low[lp.positions] = np.fmin(low[lp.positions], result.x)
             high[lp.positions] = np.fmax(high[lp.positions], result.x)
-        return result
 
     # First, tables far from the true one: every open quantity pushed at once towards the
     # side less is known of (at first a fixed pseudo-random side), then the other way, so
@@ -372,8 +371,8 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
         random_side = np.where(rng.random(len(at)) < 0.5, 1.0, -1.0)
         side = np.where(high[at] - low[at] > 0, side, random_side)
         direction = -side * open_[at]  # linprog minimises
-        for sense in (1.0, -1.0):
-            solve(lp, sense * direction)
+        for result in lp.solve_each([sense * direction for sense in (1.0, -1.0)]):
+            widen(lp, result)
     while True:
         open_ = np.flatnonzero((width() < k - TOLERANCE) & ~solved_exactly)
         if len(open_) == 0:
@@ -382,10 +381,10 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
         target = open_[np.unique(owner[open_], return_index=True)[1]]
         lp = program(np.unique(owner[target]))
         local = np.searchsorted(lp.positions, target)
-        for sense in (1.0, -1.0):
-            c = np.zeros(len(lp.positions))
-            c[local] = sense
-            result = solve(lp, c)
+        senses = (1.0, -1.0)
+        objectives = [_objective(len(lp.positions), local, sense) for sense in senses]
+        for sense, result in zip(senses, lp.solve_each(objectives), strict=True):
+            widen(lp, result)
             if result.status != 0:
                 # Consistent amounts are always feasible; leave these unsolved (they fail).
                 low[target], high[target] = np.nan, np.nan
@@ -410,6 +409,13 @@ def _solve_batch(problem, batch: list, amount: np.ndarray, k: float, known=None)
             )
         )  # fmt: skip
     return solved, programs
+
+
+def _objective(n: int, targets: np.ndarray, sense: float) -> np.ndarray:
+    """Minimise (sense 1) or maximise (sense -1) the sum of the targets."""
+    c = np.zeros(n)
+    c[targets] = sense
+    return c
 
 
 @dataclass
@@ -442,13 +448,13 @@ class _Program:
             np.column_stack([problem.lower[columns], problem.upper[columns]]),
         )  # fmt: skip
 
-    def solve(self, objective: np.ndarray) -> _Solution:
-        """The program's optimum for ``objective``, solved from scratch as scipy's
+    def solve_each(self, objectives: list[np.ndarray]) -> list[_Solution]:
+        """The program's optimum for each objective, solved from scratch as scipy's
         ``linprog(method="highs")`` solves it (the same model, options and HiGHS), without
         rebuilding the model for every objective."""
         if self.model is None:
             self.model = _Model.of(self)
-        return self.model.solve(objective)
+        return self.model.solve_each(objectives)
 
     def keep_duals(self, duals: dict, marginals, target, sense, owner) -> None:
         """For each targeted variable, the dual values of its component's relations: how much
@@ -475,6 +481,8 @@ class _Solution:
 # scipy's linprog(method="highs") settings, so that a solution is the one linprog finds
 # (tests/unit/release/test_audit_solver.py compares them).
 _CHECK_TOLERANCE = np.sqrt(1e-9) * 10
+# Where the audit's second program of a pair runs (a thread starts on the first use).
+_SIDE = ThreadPoolExecutor(1, thread_name_prefix="audit")
 
 
 def _options():
@@ -521,11 +529,22 @@ class _Model:
         lp.a_matrix_.value_ = matrix.data
         return cls(lp, _options(), len(b_ub), rhs, lb, ub)
 
-    def solve(self, objective: np.ndarray) -> _Solution:
+    def solve_each(self, objectives: list[np.ndarray]) -> list[_Solution]:
+        """Solved side by side: HiGHS lets go of Python's lock while it solves, so a min and
+        a max take two cores. Each solve starts from scratch, so the solutions are those of
+        one solve after another."""
+        solvers = [self._loaded(objective) for objective in objectives]
+        others = [_SIDE.submit(self._solved, solver) for solver in solvers[1:]]
+        return [self._solved(solvers[0]), *(other.result() for other in others)]
+
+    def _loaded(self, objective: np.ndarray):
         solver = highs._Highs()
         solver.passOptions(self.options)
         self.lp.col_cost_ = objective
-        solver.passModel(self.lp)
+        solver.passModel(self.lp)  # a copy: the next objective can be set meanwhile
+        return solver
+
+    def _solved(self, solver) -> _Solution:
         solver.run()
         if solver.getModelStatus() != highs.HighsModelStatus.kOptimal:
             return _Solution(2, None, None)
