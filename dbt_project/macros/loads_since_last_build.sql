@@ -102,3 +102,54 @@
         'count': months | length,
     }) -}}
 {% endmacro %}
+
+
+{#
+  The learners whose state on the snapshot date the loads since the last build may change:
+  those the loads touch, and those with an event dated after the snapshot date the last build
+  stood at and on or before this one (an event delivered ahead of its date takes effect when
+  the date reaches it). Dates rendered as constants, as the loads are, when the model runs.
+#}
+{% macro learners_to_place_again() %}
+    {%- set dates -%}
+        select
+            (
+                select max(loads.snapshot_date)
+                from {{ source('emis_meta', 'loads') }} as loads
+                where loads.load_id <= (
+                    select coalesce(max(builds.built_through_load_id), 0)
+                    from {{ source('emis_meta', 'builds') }} as builds
+                )
+            ) as built_date,
+            (
+                select latest_export.snapshot_date
+                from {{ ref('int_latest_export') }} as latest_export
+            ) as snapshot_date
+    {%- endset -%}
+    {{ learners_touched_since_last_build() }}
+    union
+    select events.student_id
+    from {{ ref('stg_emis__enrolment_events') }} as events
+    {%- if execute and is_incremental() %}
+        {%- set built_date, snapshot_date = run_query(dates).rows[0] %}
+    where
+        events.event_date > {{ date_constant(built_date) }}
+        and events.event_date <= {{ date_constant(snapshot_date) }}
+    {%- else %}
+    cross join ({{ dates }}) as dates
+    where events.event_date > dates.built_date and events.event_date <= dates.snapshot_date
+    {%- endif %}
+{% endmacro %}
+
+
+{% macro delete_learners_to_place_again() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where student_id in ({{ learners_to_place_again() }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# A date from ``run_query`` as an SQL constant; none (nothing built yet): before every date. #}
+{% macro date_constant(value) -%}
+    date '{{ value.strftime('%Y-%m-%d') if value is not none else '0001-01-01' }}'
+{%- endmacro %}

@@ -4,6 +4,7 @@ from scratch; delivered twice, it changes nothing; only the months it touches ar
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -12,11 +13,11 @@ import duckdb
 import pytest
 
 from ingestion.contract import MANIFEST_FILE
-from ingestion.manifest import sha256_of
+from ingestion.manifest import read_manifest, sha256_of
 from ingestion.synthetic.delta import generate_delta
 from reports import extract
 from reports.extract import write_form_inputs
-from tests.integration.deliveries import merged_export
+from tests.integration.deliveries import READ, csv_rows, deliver, first_id, merged_export
 from warehouse.dbt_runner import build
 
 COMPARED = {
@@ -26,7 +27,7 @@ COMPARED = {
     "intermediate.int_learner_status_on_census_date": "academic_year, student_id",
     "intermediate.int_learners_on_census_date": "academic_year, student_id",
     "intermediate.int_marks_by_term": "academic_year, class_id, subject, term, sex",
-    "intermediate.int_learner_latest_events": "student_id",
+    "intermediate.int_learner_state_on_snapshot_date": "student_id",
 }
 ATTENDANCE = "intermediate.int_learner_attendance_by_month"
 
@@ -294,3 +295,74 @@ def test_a_delta_after_a_change_of_the_dbt_project_is_built_in_full(
     assert again.success and (again.kind, again.full_because) == ("incremental", None)
     kinds = daily.rows("select build_kind from meta.builds order by finished_at")
     assert [kind for (kind,) in kinds] == ["full", "full", "incremental"]
+
+
+@pytest.fixture(scope="module")
+def transfer_ahead(tiny_export, delta_export, tmp_path_factory) -> tuple[Path, str, str, str]:
+    """The base export with a transfer entered ahead of its date: a learner the day's delta
+    leaves alone moves to another school on the day after the snapshot date (the leaving and
+    the arrival both recorded the day before the snapshot). (export, learner, from, to)"""
+    out = tmp_path_factory.mktemp("ahead") / "base"
+    shutil.copytree(tiny_export.path, out)
+    snapshot = read_manifest(out).snapshot_date
+    day, recorded = snapshot + dt.timedelta(days=1), f"{snapshot - dt.timedelta(days=1)}T09:00:00Z"
+    touched = "select '' where false"
+    for name in ("enrolments.csv", "students.csv"):
+        if (delta_export / name).exists():
+            touched += f" union select student_id from {READ.format(delta_export / name)}"
+    chosen = csv_rows(
+        out / "enrolments.csv",
+        f"""
+        select student_id, min(org_id) from t
+        where academic_year = '2025-2026' and student_id not in ({touched})
+        group by student_id
+        having count(*) = 1 and min(level) = 'basic'
+            and min(event_type) in ('admission', 'promotion')
+        order by student_id limit 1
+        """,
+    )
+    learner, old = chosen[0]
+    new = first_id(out, "enrolments.csv", "org_id", f"level = 'basic' and org_id <> '{old}'")
+    events = f"""
+        select * replace (
+            'EVT99999999' || n as event_id, '{day}' as event_date,
+            '{recorded}' as recorded_at, case when n = 1 then '{old}' else '{new}' end as org_id,
+            case when n = 1 then 'transfer_out' else 'transfer_in' end as event_type,
+            case when n = 1 then 'moved_in_country' end as reason,
+            cast(null as varchar) as class_id
+        )
+        from (
+            select events.*, copies.n
+            from {READ.format(tiny_export.path / "enrolments.csv")} as events
+            cross join (values (1), (2)) as copies (n)
+            where events.student_id = '{learner}' and events.academic_year = '2025-2026'
+        )
+    """
+    deliver(out, "enrolments.csv", events, tiny_export.path)
+    return out, learner, old, new
+
+
+def test_an_event_dated_ahead_takes_effect_when_the_snapshot_date_reaches_it(
+    warehouses, transfer_ahead, delta_export, tmp_path
+):
+    """No load touches the learner again, yet the day's export stands past the transfer's
+    date: the incremental build places them in their new school, as a full build does."""
+    base, learner, old, new = transfer_ahead
+    state = (
+        "select organization_id, event_type from intermediate.int_learner_state_on_snapshot_date "
+        f"where student_id = '{learner}'"
+    )
+    daily = warehouses.new()
+    daily.ingest(base)
+    assert build(daily.settings).success
+    assert [organization for organization, _ in daily.rows(state)] == [old]
+    daily.ingest(delta_export)
+    assert build(daily.settings, incremental=True).success
+    assert [tuple(row) for row in daily.rows(state)] == [(new, "transfer_in")]
+
+    full = warehouses.new()
+    full.ingest(merged_export(base, delta_export, tmp_path / "merged"))
+    assert build(full.settings).success
+    for table in ("intermediate.int_learner_state_on_snapshot_date",
+                  "marts_monitoring.monitoring_organizations"):  # fmt: skip
+        assert contents(daily, table, COMPARED[table]) == contents(full, table, COMPARED[table])

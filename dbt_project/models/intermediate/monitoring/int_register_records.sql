@@ -46,9 +46,9 @@ latest_export as (
     select * from {{ ref('int_latest_export') }}
 ),
 
-latest_events as (
-    -- The organization a learner's record belongs to: that of their latest movement event.
-    select * from {{ ref('int_learner_latest_events') }}
+learner_states as (
+    -- The organization a learner's record belongs to: where they are on the snapshot date.
+    select * from {{ ref('int_learner_state_on_snapshot_date') }}
 ),
 
 current_assignments as (
@@ -83,15 +83,15 @@ records as (
     union all
 
     select
-        latest_events.organization_id,
+        learner_states.organization_id,
         'students' as register,
         students.student_id as record_id,
         {{ monitored_fields['students'] | length }} as fields_expected,
         {{ count_filled(monitored_fields['students'], 'students') }} as fields_filled,
         students.updated_at as changed_at
     from students
-    inner join latest_events
-        on students.student_id = latest_events.student_id
+    inner join learner_states
+        on students.student_id = learner_states.student_id
 
     union all
 
