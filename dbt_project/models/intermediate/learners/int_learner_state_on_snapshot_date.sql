@@ -41,10 +41,7 @@ ranked_events as (
         event_types.effect,
         row_number() over (
             partition by enrolment_events.student_id
-            order by
-                enrolment_events.event_date desc,
-                event_types.order_in_day desc,
-                enrolment_events.event_id desc
+            order by {{ latest_event_first() }}
         ) as recency
     from enrolment_events
     inner join event_types on enrolment_events.event_type = event_types.event_type

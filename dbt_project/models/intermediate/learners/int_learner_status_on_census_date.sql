@@ -44,10 +44,7 @@ events_before_census as (
         event_types.effect,
         row_number() over (
             partition by reference_dates.academic_year, enrolment_events.student_id
-            order by
-                enrolment_events.event_date desc,
-                event_types.order_in_day desc,
-                enrolment_events.event_id desc
+            order by {{ latest_event_first() }}
         ) as recency_rank
     from enrolment_events
     inner join event_types on enrolment_events.event_type = event_types.event_type
