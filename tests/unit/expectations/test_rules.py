@@ -105,6 +105,18 @@ def world() -> Iterator[duckdb.DuckDBPyConnection]:
         f"create table {facts.CENSUS_DATE_LEARNERS} "
         "(academic_year varchar, student_id varchar, organization_id varchar)"
     )
+    con.execute(  # each learner's state on the snapshot date, as the dbt model defines it
+        # (tested there: learner_state_follows_the_last_event_up_to_the_snapshot_date)
+        f"create view {facts.SNAPSHOT_DATE_LEARNERS} as "
+        "select * exclude (recency) from ("
+        "  select events.*, event_types.effect, row_number() over ("
+        "    partition by events.student_id"
+        "    order by events.event_date desc, event_types.order_in_day desc, events.event_id desc"
+        f"  ) as recency from {facts.STAGING_VIEWS['enrolments']} as events"
+        "  inner join reference.event_types as event_types using (event_type)"
+        f"  where events.event_date <= date '{SNAPSHOT}'"
+        ") where recency = 1"
+    )
     for org_id, kind, status in (
         ("ORG1", "school", "active"), ("ORG2", "school", "active"),
         ("ORG3", "preschool", "closed"), ("ORG4", "evening", "active"),
