@@ -31,3 +31,34 @@
 {% macro postgres__hash_memory(size) -%}
     set local work_mem = '{{ size }}'
 {%- endmacro %}
+
+{# DuckDB: a model's hash joins build their tables on the side its query joins on (the right
+   side of a left join), not on the side the estimates call smaller (pre-hook; the post-hook
+   `build_sides_estimated` gives the choice back). The setting is the database's, not the
+   session's: dbt builds one DuckDB model at a time. Monthly attendance's pupils' months
+   (7.6 million rows nationally, estimated at 0.3 million) were the build side of its joins
+   to the departures and absences, and spilled at the 2 GB limit: its whole query took 10.9 s
+   with the choice estimated and 7.0 s as written (the same rows). #}
+{% macro build_sides_as_written() -%}
+    {{ return(adapter.dispatch('build_sides_as_written', 'emis')()) }}
+{%- endmacro %}
+
+{% macro default__build_sides_as_written() -%}
+    select 1
+{%- endmacro %}
+
+{% macro duckdb__build_sides_as_written() -%}
+    set disabled_optimizers = 'build_side_probe_side'
+{%- endmacro %}
+
+{% macro build_sides_estimated() -%}
+    {{ return(adapter.dispatch('build_sides_estimated', 'emis')()) }}
+{%- endmacro %}
+
+{% macro default__build_sides_estimated() -%}
+    select 1
+{%- endmacro %}
+
+{% macro duckdb__build_sides_estimated() -%}
+    reset disabled_optimizers
+{%- endmacro %}
