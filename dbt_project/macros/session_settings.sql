@@ -37,8 +37,8 @@
    `build_sides_estimated` gives the choice back). The setting is the database's, not the
    session's: dbt builds one DuckDB model at a time. Monthly attendance's pupils' months
    (7.6 million rows nationally, estimated at 0.3 million) were the build side of its joins
-   to the departures and absences, and spilled at the 2 GB limit: its whole query took 10.9 s
-   with the choice estimated and 7.0 s as written (the same rows). #}
+   to the departures and absences, and spilled at the 2 GB limit: the model took 10.3-12.6 s
+   of a national full build with the sides estimated, 8.2-9.0 s as written (the same rows). #}
 {% macro build_sides_as_written() -%}
     {{ return(adapter.dispatch('build_sides_as_written', 'emis')()) }}
 {%- endmacro %}
