@@ -69,13 +69,13 @@
 
 
 {#
-  Pre-hook of an incremental model of learners' rows: the rows of the learners the loads since
-  the last build touch (``learners_touched_since_last_build``) go, to be recomputed whole (a
-  corrected event may leave a learner with none).
+  Pre-hook of an incremental model of learners' rows: the rows of ``learners`` (a query of the
+  student ids the model recomputes, e.g. ``learners_touched_since_last_build``) go, to be
+  recomputed whole (a corrected event may leave a learner with none).
 #}
-{% macro delete_touched_learners(status=none) -%}
+{% macro delete_learners(learners) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where student_id in ({{ learners_touched_since_last_build(status) }})
+        delete from {{ this }} where student_id in ({{ learners }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -140,13 +140,6 @@
     where events.event_date > dates.built_date and events.event_date <= dates.snapshot_date
     {%- endif %}
 {% endmacro %}
-
-
-{% macro delete_learners_to_place_again() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where student_id in ({{ learners_to_place_again() }})
-    {%- endif -%}
-{%- endmacro %}
 
 
 {# A date from ``run_query`` as an SQL constant; none (nothing built yet): before every date. #}

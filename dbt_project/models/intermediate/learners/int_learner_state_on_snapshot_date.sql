@@ -10,7 +10,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ emis.delete_learners_to_place_again() }}",
+    pre_hook="{{ emis.delete_learners(emis.learners_to_place_again()) }}",
 ) }}
 with enrolment_events as (
     select * from {{ ref('stg_emis__enrolment_events') }}

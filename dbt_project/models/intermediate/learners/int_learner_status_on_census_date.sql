@@ -8,7 +8,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ emis.delete_touched_learners() }}",
+    pre_hook="{{ emis.delete_learners(emis.learners_touched_since_last_build()) }}",
 ) }}
 with enrolment_events as (
     select * from {{ ref('stg_emis__enrolment_events') }}

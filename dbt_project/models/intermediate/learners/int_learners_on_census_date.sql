@@ -5,7 +5,9 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ emis.delete_touched_learners(ref('int_learner_status_on_census_date')) }}",
+    pre_hook="{{ emis.delete_learners(
+        emis.learners_touched_since_last_build(ref('int_learner_status_on_census_date'))
+    ) }}",
 ) }}
 with learner_status as (
     select * from {{ ref('int_learner_status_on_census_date') }}
