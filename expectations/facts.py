@@ -117,7 +117,9 @@ def required_fields(register: str) -> list[tuple[str, str | None]]:
 
 
 def missing_fields_sql(register: str, alias: str) -> str:
-    """How many required fields a record lacks (0 when complete)."""
+    """How many required fields a record lacks (0 when complete), as a bigint: Great
+    Expectations compares a column of DuckDB's 32-bit integers with its bounds one value at a
+    time in Python, and only 64-bit integers and floats in one vectorized step."""
     terms = []
     for name, condition in required_fields(register):
         absent = (
@@ -128,7 +130,7 @@ def missing_fields_sql(register: str, alias: str) -> str:
         if condition:
             absent = f"({condition.format(t=alias)}) and {absent}"
         terms.append(f"case when {absent} then 1 else 0 end")
-    return "(" + " + ".join(terms) + ")"
+    return "cast(" + " + ".join(terms) + " as bigint)"
 
 
 def _last_events_sql(ctx: CheckContext, learners: str | None = None) -> str:
