@@ -33,32 +33,27 @@
 {%- endmacro %}
 
 {# DuckDB: a model's hash joins build their tables on the side its query joins on (the right
-   side of a left join), not on the side the estimates call smaller (pre-hook; the post-hook
-   `build_sides_estimated` gives the choice back). The setting is the database's, not the
-   session's: dbt builds one DuckDB model at a time. Monthly attendance's pupils' months
-   (7.6 million rows nationally, estimated at 0.3 million) were the build side of its joins
-   to the departures and absences, and spilled at the 2 GB limit: the model took 10.3-12.6 s
-   of a national full build with the sides estimated, 8.2-9.0 s as written (the same rows). #}
-{% macro build_sides_as_written() -%}
-    {{ return(adapter.dispatch('build_sides_as_written', 'emis')()) }}
+   side of a left join), not on the side the estimates call smaller: `hash_build_sides('as
+   written')` as its pre-hook, `hash_build_sides('estimated')` as its post-hook to give the
+   choice back. The setting is the database's, not the session's: dbt builds one DuckDB model
+   at a time. Monthly attendance's pupils' months (7.6 million rows nationally, estimated at
+   0.3 million) were the build side of its joins to the departures and absences, and spilled
+   at the 2 GB limit: the model took 10.3-12.6 s of a national full build with the sides
+   estimated, 8.2-9.0 s as written (the same rows). #}
+{% macro hash_build_sides(sides) -%}
+    {{ return(adapter.dispatch('hash_build_sides', 'emis')(sides)) }}
 {%- endmacro %}
 
-{% macro default__build_sides_as_written() -%}
+{% macro default__hash_build_sides(sides) -%}
     select 1
 {%- endmacro %}
 
-{% macro duckdb__build_sides_as_written() -%}
-    set disabled_optimizers = 'build_side_probe_side'
-{%- endmacro %}
-
-{% macro build_sides_estimated() -%}
-    {{ return(adapter.dispatch('build_sides_estimated', 'emis')()) }}
-{%- endmacro %}
-
-{% macro default__build_sides_estimated() -%}
-    select 1
-{%- endmacro %}
-
-{% macro duckdb__build_sides_estimated() -%}
-    reset disabled_optimizers
+{% macro duckdb__hash_build_sides(sides) -%}
+    {% if sides == 'as written' -%}
+        set disabled_optimizers = 'build_side_probe_side'
+    {%- elif sides == 'estimated' -%}
+        reset disabled_optimizers
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("hash_build_sides: not " ~ sides) }}
+    {%- endif %}
 {%- endmacro %}

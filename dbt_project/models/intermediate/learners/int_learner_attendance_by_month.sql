@@ -13,8 +13,8 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='month_start_date',
-    pre_hook="{{ emis.build_sides_as_written() }}",
-    post_hook="{{ emis.build_sides_estimated() }}",
+    pre_hook="{{ emis.hash_build_sides('as written') }}",
+    post_hook="{{ emis.hash_build_sides('estimated') }}",
 ) }}
 {% set new_loads = loads_since_last_build() %}
 {#- An incremental run looks the affected months up first: the model's query then reads only
