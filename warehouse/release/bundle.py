@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -47,15 +48,18 @@ def write_open(folder: Path, disclosure, inputs, record: dict, data_dictionary: 
     (``dbt_runner.generate_data_dictionary``)."""
     folder.mkdir(parents=True)
     tables = open_tables(disclosure, inputs, record)
-    for name, table in tables.items():
-        _write_parquet(table, folder / "parquet" / f"{name}.parquet")
-        _write_csv(table, folder / "csv" / f"{name}.csv")
-    with duckdb.connect(str(folder / "open.duckdb")) as con:
-        for name, table in tables.items():
-            con.register("incoming", table)
-            con.execute(f"create table {name} as select * from incoming")
-            con.unregister("incoming")
-    write_sdmx(tables["observations"], folder / "sdmx")
+    # Each file is written on its own, and DuckDB and Arrow write without holding Python's
+    # lock: two threads wrote the national bundle's files in 1.2-1.4 s, one in 2.2-2.3 s.
+    with ThreadPoolExecutor(2) as pool:
+        jobs = [
+            pool.submit(_write_database, tables, folder / "open.duckdb"),
+            pool.submit(write_sdmx, tables["observations"], folder / "sdmx"),
+        ]
+        for name, table in sorted(tables.items(), key=lambda item: -len(item[1])):
+            jobs.append(pool.submit(_write_csv, table, folder / "csv" / f"{name}.csv"))
+            jobs.append(pool.submit(_write_parquet, table, folder / "parquet" / f"{name}.parquet"))
+        for job in jobs:
+            job.result()  # the first failed write raises here
     (folder / "datapackage.json").write_text(
         json.dumps(datapackage(tables, record), indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",
@@ -436,6 +440,14 @@ def guidance(tables: dict[str, pd.DataFrame], record: dict) -> str:
 
 
 # --- writers --------------------------------------------------------------------------------------
+
+
+def _write_database(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    with duckdb.connect(str(path)) as con:
+        for name, table in tables.items():
+            con.register("incoming", table)
+            con.execute(f"create table {name} as select * from incoming")
+            con.unregister("incoming")
 
 
 def _write_parquet(table: pd.DataFrame, path: Path) -> None:
