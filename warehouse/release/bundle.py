@@ -55,7 +55,7 @@ def write_open(folder: Path, disclosure, inputs, record: dict, data_dictionary: 
             pool.submit(_write_database, tables, folder / "open.duckdb"),
             pool.submit(write_sdmx, tables["observations"], folder / "sdmx"),
         ]
-        for name, table in sorted(tables.items(), key=lambda item: -len(item[1])):
+        for name, table in sorted(tables.items(), key=lambda item: -len(item[1])):  # largest first
             jobs.append(pool.submit(_write_csv, table, folder / "csv" / f"{name}.csv"))
             jobs.append(pool.submit(_write_parquet, table, folder / "parquet" / f"{name}.parquet"))
         for job in jobs:
