@@ -102,7 +102,7 @@ def gx_suite(name: str, rules: Iterable[Rule]):
     import great_expectations as gx
 
     expectations = [
-        expectation.copy(update={"meta": {"rule_id": rule.rule_id}}, deep=True)
+        expectation.made(meta={"rule_id": rule.rule_id})
         for rule in rules
         for expectation in rule.expectations
     ]
