@@ -7,14 +7,20 @@ failing row as its index in the chunk, which then names its record (record_id, o
 Given a ``Delta`` (``delta.py``), a suite's record rules are validated on the touched fact rows
 only and their earlier issues on the other rows carried forward; its whole rules are validated
 on every row.
+
+The facts are read in a thread (``read_ahead``) while Great Expectations loads and validates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from itertools import groupby
 
 import pandas as pd
 
@@ -118,57 +124,140 @@ def run_suites(
 ) -> CheckRun:
     """Validate every suite's facts, read chunk by chunk through ``read``: all of them, or
     with ``delta`` the record rules on touched rows only, the ``earlier_issues`` of their
-    other rows carried forward (record rule id -> issues of the check the delta follows)."""
+    other rows carried forward (record rule id -> issues of the check the delta follows).
+
+    The facts are read in a thread, a chunk or two ahead of their validation: the queries
+    run in the database, outside Python's lock, while Great Expectations loads and
+    validates."""
     detected_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    gx = gx_context()
-    source = gx.data_sources.add_pandas("emis_facts")
+    suites = tuple(suites)
     outcomes: list[RuleOutcome] = []
-    for suite in suites:
-        by_rule = {rule.rule_id: RuleOutcome(rule) for rule in suite.rules}
-        local = suite.scoped(RECORD) if delta is not None and suite.touched else ()
-        if local:
-            seen = validate_touched(read, context, delta, suite, gx, source, by_rule)
-            for rule in local:
-                earlier = (earlier_issues or {}).get(rule.rule_id)
-                carry_forward(by_rule[rule.rule_id], earlier, seen)
-        else:
-            validate = validator(gx, source, suite.name, suite.rules, by_rule)
-            for frame in read(suite.facts(context)):
-                if not frame.empty:
-                    validate(frame)
-        outcomes.extend(by_rule.values())
+    with read_ahead(fact_chunks(read, context, suites, delta)) as chunks:
+        gx = gx_context()
+        source = gx.data_sources.add_pandas("emis_facts")
+        for number, suite_chunks in groupby(chunks, key=lambda chunk: chunk.suite):
+            suite = suites[number]
+            by_rule = {rule.rule_id: RuleOutcome(rule) for rule in suite.rules}
+            if _record_rules_again(suite, delta):
+                seen = validate_touched(suite_chunks, suite, gx, source, by_rule)
+                for rule in suite.scoped(RECORD):
+                    earlier = (earlier_issues or {}).get(rule.rule_id)
+                    carry_forward(by_rule[rule.rule_id], earlier, seen)
+            else:
+                validate = validator(gx, source, suite.name, suite.rules, by_rule)
+                for chunk in suite_chunks:
+                    if chunk.frame is not None:
+                        validate(chunk.frame)
+            outcomes.extend(by_rule.values())
     return CheckRun(context, detected_at, outcomes, delta=delta)
 
 
-def validate_touched(read: Reader, context, delta, suite, gx, source, by_rule) -> set[str]:
+@dataclass(frozen=True)
+class FactChunk:
+    """Fact rows of the suite numbered ``suite``; each suite's last chunk has no frame, so a
+    suite whose facts are empty or not read still has one."""
+
+    suite: int
+    frame: pd.DataFrame | None
+    touched: set[str] | None = None  # with a delta: the records its record rules judge again
+
+
+def _record_rules_again(suite, delta: Delta | None) -> bool:
+    """Whether the delta has the suite's record rules validated on touched records only."""
+    return delta is not None and suite.touched is not None and bool(suite.scoped(RECORD))
+
+
+def fact_chunks(read: Reader, context, suites: tuple, delta: Delta | None) -> Iterator[FactChunk]:
+    """Every suite's fact rows in order. Given a delta, a suite whose record rules judge the
+    touched records only reads their ids first, and its facts are the touched rows alone
+    unless a whole rule needs every row (its facts are read once for both)."""
+    for number, suite in enumerate(suites):
+        touched = None
+        facts = suite.facts(context)
+        if _record_rules_again(suite, delta):
+            touched = read_keys(read, suite.touched(context, delta))
+            facts = touched_facts(suite, context, delta, touched)
+        for frame in read(facts) if facts is not None else ():
+            if not frame.empty:
+                yield FactChunk(number, frame, touched)
+        yield FactChunk(number, None, touched)
+
+
+def touched_facts(suite, context, delta: Delta, touched: set[str]) -> str | None:
+    """The facts a delta's check reads for the suite: every row if a whole rule judges them,
+    else only the touched records' rows (filtered in SQL), or none."""
+    if suite.scoped(WHOLE):
+        return suite.facts(context)
+    if not touched:
+        return None
+    keys = key_list(touched) if len(touched) <= MAX_LISTED_KEYS else suite.touched(context, delta)
+    if suite.facts_of is not None:
+        return suite.facts_of(context, keys)
+    return f"select * from ({suite.facts(context)}) as facts where facts.record_id in ({keys})"
+
+
+def validate_touched(chunks: Iterable[FactChunk], suite, gx, source, by_rule) -> set[str]:
     """Validate the suite's whole rules on every fact row and its record rules on the rows the
-    delta touched, in one reading of the facts (the fact queries cost more than the
-    validation); return the record ids validated by the record rules."""
-    touched = suite.touched(context, delta)
-    records = read_keys(read, touched)
+    delta touched (the facts are read once for both); return the record ids validated by the
+    record rules."""
     whole = suite.scoped(WHOLE)
-    if not (whole or records):
-        return set()
-    facts = suite.facts(context)
-    if not whole:  # only touched rows are needed: filtered in SQL
-        keys = key_list(records) if len(records) <= MAX_LISTED_KEYS else touched
-        if suite.facts_of is not None:
-            facts = suite.facts_of(context, keys)
-        else:
-            facts = f"select * from ({facts}) as facts where facts.record_id in ({keys})"
     validate_local = validator(gx, source, f"{suite.name}_touched", suite.scoped(RECORD), by_rule)
     validate_whole = validator(gx, source, f"{suite.name}_whole", whole, by_rule) if whole else None
     seen: set[str] = set()
-    for frame in read(facts):
-        if frame.empty:
+    for chunk in chunks:
+        if chunk.frame is None:
             continue
         if validate_whole is not None:
-            validate_whole(frame)
-        part = frame[frame["record_id"].isin(records)].reset_index(drop=True)
+            validate_whole(chunk.frame)
+        part = chunk.frame[chunk.frame["record_id"].isin(chunk.touched)].reset_index(drop=True)
         if not part.empty:
             validate_local(part)
             seen.update(part["record_id"].map(str))
     return seen
+
+
+@contextmanager
+def read_ahead(items: Iterator, depth: int = 2) -> Iterator[Iterator]:
+    """``items`` made in a thread, up to ``depth`` ahead of the block that takes them. An
+    error there is raised here; when the block ends, however, the thread stops and closes
+    ``items`` (a reader's connection with it) before the block's exit goes on."""
+    ready: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+    done = object()
+
+    def make() -> None:
+        try:
+            for item in items:
+                ready.put(item)
+                if stop.is_set():
+                    return
+            ready.put(done)
+        except BaseException as error:  # raised again in the taking thread
+            ready.put(_Failed(error))
+        finally:
+            items.close()
+
+    def taken() -> Iterator:
+        while (item := ready.get()) is not done:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+
+    maker = threading.Thread(target=make, name="emis-check-facts", daemon=True)
+    maker.start()
+    try:
+        yield taken()
+    finally:
+        stop.set()
+        while maker.is_alive():  # a full queue would keep it waiting to put
+            with suppress(queue.Empty):
+                ready.get(timeout=0.05)
+        maker.join()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
 
 
 def key_list(keys: set[str]) -> str:
