@@ -51,7 +51,7 @@ class Expect:
 
     kind: str  # a class of great_expectations.expectations
     column: str
-    options: tuple[tuple[str, Any], ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()  # a list as a tuple, so the rule stays hashable
 
     def made(self, **extra):
         import great_expectations.expectations as gxe

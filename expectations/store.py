@@ -23,7 +23,7 @@ from warehouse.schema import QUALITY_TABLES, column_type
 
 CHUNK_ROWS = 500_000  # a national register is validated a chunk at a time: bounded memory
 DUCKDB_MEMORY_LIMIT = "2GB"  # the fact queries' joins spill beyond; within 4 GB per process
-POSTGRES_BOOLEAN_OID = 16
+POSTGRES_BOOLEAN_OID = 16  # pg_type's oid of bool, as psycopg describes a column
 ISSUE_COLUMNS = [name for name, _ in QUALITY_TABLES["dq_issues"]]
 CHECK_RUNS = [
     ("load_id", "bigint"),
