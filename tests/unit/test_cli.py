@@ -1,7 +1,11 @@
 """The `emis` command: helpful help, one-line errors, settings shown without secrets."""
 
+import gc
+from importlib.metadata import entry_points
+
 import pytest
 
+from emis import cli
 from emis.cli import main
 from emis.info import _redact_password
 
@@ -34,3 +38,17 @@ def test_dsn_passwords_are_not_printed():
         "postgresql://emis:***@db:5432/emis"
     )
     assert _redact_password("/var/emis/warehouse.duckdb") == "/var/emis/warehouse.duckdb"
+
+
+def test_the_emis_process_runs_main_with_fewer_collections(monkeypatch):
+    (script,) = entry_points(group="console_scripts", name="emis")
+    assert script.value == "emis.cli:process"
+    before = gc.get_threshold()
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda: seen.append(gc.get_threshold()) or 3)
+    try:
+        assert cli.process() == 3
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+    assert seen == [(cli.YOUNG_GENERATION_THRESHOLD, *before[1:])]
