@@ -13,13 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from emis import __version__
+from emis.collector import collect_less_often
 from emis.errors import UserError
-
-# Objects made between two collections of the youngest generation; Python's default is 700.
-# Importing Great Expectations, dbt and pandas makes about 330,000 lasting objects, which the
-# default went over in 1,300 collections, 7 of them whole: 1 s of a national check, all of it
-# on the thread that validates (docs/performance.md, run X).
-YOUNG_GENERATION_THRESHOLD = 10_000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def process() -> int:
     """The ``emis`` process: ``main`` with the garbage collector set for a command's batch of
     work (``main`` itself leaves the collector of a calling program alone)."""
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
+    collect_less_often()
     try:
         return main()
     finally:

@@ -16,16 +16,19 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
+from emis.collector import collect_less_often
+
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @contextmanager
 def worker_processes(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` fresh interpreters (spawn: not a fork of a process holding
-    database and solver threads), ended on any failure of the block that uses it."""
+    database and solver threads), ended on any failure of the block that uses it; their
+    collector is set as the ``emis`` process's."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_end_with_parent, initargs=(os.getpid(),)
+        workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
     try:
         yield pool
@@ -38,6 +41,11 @@ def worker_processes(workers: int) -> Iterator[ProcessPoolExecutor]:
             process.terminate()
         raise
     pool.shutdown(wait=True)
+
+
+def _start_worker(parent: int) -> None:
+    collect_less_often()
+    _end_with_parent(parent)
 
 
 def _end_with_parent(parent: int) -> None:

@@ -5,7 +5,7 @@ from importlib.metadata import entry_points
 
 import pytest
 
-from emis import cli
+from emis import cli, collector
 from emis.cli import main
 from emis.info import _redact_password
 
@@ -51,4 +51,4 @@ def test_the_emis_process_runs_main_with_fewer_collections(monkeypatch):
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
-    assert seen == [(cli.YOUNG_GENERATION_THRESHOLD, *before[1:])]
+    assert seen == [(collector.YOUNG_GENERATION_THRESHOLD, *before[1:])]

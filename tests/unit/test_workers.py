@@ -3,6 +3,7 @@ when the parent is killed outright."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from emis.collector import YOUNG_GENERATION_THRESHOLD
 from emis.workers import worker_processes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,3 +89,10 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
         assert wait_until_ended(worker), "the worker outlived its killed parent"
     finally:
         parent.kill()
+
+
+def test_a_worker_collects_as_the_emis_process_does():
+    with worker_processes(1) as pool:
+        young, *older = pool.submit(gc.get_threshold).result(timeout=60)
+    assert young == YOUNG_GENERATION_THRESHOLD
+    assert older == list(gc.get_threshold()[1:])
