@@ -379,6 +379,25 @@ def _create_staged(
     return int(count)
 
 
+def drop_staged_rows(con: duckdb.DuckDBPyConnection, into: str, row_numbers: str) -> None:
+    """Delete from ``into`` the rows whose ``row_number`` the query ``row_numbers`` selects.
+
+    The others keep their numbers (row ids survive a delete) and their file order, so a plain
+    scan still reads them in order: filtering them through a join would not, and sorting 4.6
+    million rows back took about 1 s more than the delete.
+    """
+    rows = _quote(f"{into}__text")
+    # The view numbers a row rowid - (first row id) + 1; its first row may be gone already.
+    offset = con.execute(
+        f"SELECT (SELECT min(rowid) FROM {rows}) - (SELECT min(row_number) FROM {_quote(into)})"
+    ).fetchall()[0][0]
+    if offset is None:  # nothing staged
+        return
+    con.execute(
+        f"DELETE FROM {rows} WHERE rowid IN (SELECT row_number + {offset} FROM ({row_numbers}))"
+    )
+
+
 def unstage(con: duckdb.DuckDBPyConnection, into: str) -> None:
     """Drop what ``stage_file`` created under ``into``."""
     con.execute(f"DROP VIEW IF EXISTS {_quote(into)}")

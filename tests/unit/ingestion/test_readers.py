@@ -390,6 +390,33 @@ def test_row_number_counts_from_one_inside_a_transaction_writing_a_warehouse(con
     con.execute("ROLLBACK")
 
 
+def test_dropped_rows_leave_the_others_numbered_and_in_file_order(con, tmp_path):
+    # Ingestion drops the rows it quarantines and writes the rest with a plain scan, inside the
+    # warehouse's load transaction (row ids near 2^55), over a file read by parallel scanners.
+    path = tmp_path / "grades.csv"
+    n = 300_000
+    with path.open("w") as stream:
+        stream.write(",".join(GRADES.column_names) + "\n")
+        stream.writelines(
+            f"STU{i:08d},CLS{i // 30:07d},2025-2026,russian_language,q1,5,2025-10-28T07:27:42Z\n"
+            for i in range(1, n + 1)
+        )
+    con.execute("SET threads = 4")
+    con.execute(f"ATTACH '{tmp_path / 'warehouse.duckdb'}' AS warehouse")
+    con.execute("BEGIN TRANSACTION")
+    con.execute("CREATE TABLE warehouse.loaded AS SELECT 1 AS x")
+    assert _stage(con, path, GRADES).rows == n
+    dropped = "SELECT row_number FROM staged WHERE row_number % 7 = 0 OR row_number IN (1, 2)"
+    readers.drop_staged_rows(con, "staged", dropped)
+    readers.drop_staged_rows(con, "staged", "SELECT 3 AS row_number")  # the first row again
+    kept = [i for i in range(4, n + 1) if i % 7]
+    scanned = con.execute(
+        "SELECT row_number, CAST(substr(student_id, 4) AS BIGINT) FROM staged"
+    ).fetchall()
+    assert scanned == [(i, i) for i in kept]
+    con.execute("ROLLBACK")
+
+
 def test_insertion_order_setting_is_restored(con, tmp_path):
     con.execute("SET preserve_insertion_order = false")
     _stage(con, _write_csv(tmp_path / "organizations.csv"))
