@@ -60,21 +60,59 @@ def frame(settings: Settings, sql: str):
     would make it a timestamp, and a release's restricted files had timestamps or dates by
     engine), a decimal a float, an integer its width.
     """
+    return frames(settings, {"rows": sql})["rows"]
+
+
+def frames(settings: Settings, queries: dict[str, str]) -> dict:
+    """Each query's rows as ``frame`` gives them, over one short-lived read-only connection:
+    a connection per query took 1.8 s of a national publish's reading, one 1.2 s."""
     import pandas as pd
 
     if settings.is_postgres:
         import psycopg
 
+        read = {}
         with psycopg.connect(settings.warehouse) as conn:
             conn.read_only = True
-            cursor = conn.execute(sql)
-            columns = [column.name for column in cursor.description]
-            rows = pd.DataFrame(cursor.fetchall(), columns=columns)
-            return typed_as_duckdb_gives_them(rows, cursor.description)
+            for name, sql in queries.items():
+                cursor = conn.execute(sql)
+                columns = [column.name for column in cursor.description]
+                rows = pd.DataFrame(cursor.fetchall(), columns=columns)
+                read[name] = typed_as_duckdb_gives_them(rows, cursor.description)
+        return read
     import duckdb
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return con.execute(sql).df(date_as_object=True)
+        return {name: _duckdb_frame(con, sql) for name, sql in queries.items()}
+
+
+def _duckdb_frame(con, sql: str):
+    """The frame DuckDB's ``df(date_as_object=True)`` gives, its text columns made by Arrow.
+
+    On pandas 3 DuckDB makes a Python string per value, which pandas then copies into its
+    Arrow-backed ``str`` column: 0.7 s for the 203,081 school-profile rows, 0.04 s through
+    Arrow. The other columns, and a text column with no value (DuckDB leaves it an object
+    column of None), keep DuckDB's conversion, read back from the same Arrow table.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    table = con.sql(sql).to_arrow_table()
+    names = table.column_names
+    texts = {
+        name
+        for name, column in zip(names, table.columns, strict=True)
+        if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type))
+        and column.null_count < len(column)
+    }
+    if not texts or len(set(names)) < len(names):
+        return con.from_arrow(table).df(date_as_object=True)
+    others = [name for name in names if name not in texts]
+    rest = con.from_arrow(table.select(others)).df(date_as_object=True) if others else None
+    return pd.DataFrame(
+        {name: table.column(name).to_pandas() if name in texts else rest[name] for name in names},
+        index=pd.RangeIndex(len(table)),
+    )
 
 
 # PostgreSQL's integer types (by type OID) and their width in pandas.

@@ -288,31 +288,29 @@ RESTRICTED_TABLES = {
 
 
 def read_inputs(settings: Settings) -> Inputs:
-    from warehouse.read import frame
+    from warehouse.read import frames
 
-    blocking = frame(
+    read = frames(
         settings,
-        "select issues.rule, count(distinct issues.record_id) as records "
-        "from quality.dq_issues as issues "
-        "inner join meta.latest_load as latest on issues.load_id = latest.load_id "
-        "where issues.severity = 'blocking' group by issues.rule order by issues.rule",
-    )
-    return Inputs(
-        observations=frame(settings, "select * from marts_open.observations"),
-        indicators=frame(settings, "select * from reference.indicators"),
-        territories=frame(settings, "select * from reference.territories"),
-        school_profiles=frame(settings, "select * from marts_open.school_profiles"),
-        restricted={name: frame(settings, sql) for name, sql in RESTRICTED_TABLES.items()},
-        loads=frame(
-            settings,
-            "select loads.load_id, loads.export_fingerprint, loads.snapshot_date, "
+        {
+            "blocking": "select issues.rule, count(distinct issues.record_id) as records "
+            "from quality.dq_issues as issues "
+            "inner join meta.latest_load as latest on issues.load_id = latest.load_id "
+            "where issues.severity = 'blocking' group by issues.rule order by issues.rule",
+            "observations": "select * from marts_open.observations",
+            "indicators": "select * from reference.indicators",
+            "territories": "select * from reference.territories",
+            "school_profiles": "select * from marts_open.school_profiles",
+            "loads": "select loads.load_id, loads.export_fingerprint, loads.snapshot_date, "
             "loads.academic_year, current_loads.load_kind from meta.loads as loads "
             "inner join meta.current_loads as current_loads "
             "on loads.load_id = current_loads.load_id order by current_loads.load_sequence",
-        ),
-        blocking=blocking,
-        isced_mapping=frame(settings, "select * from marts_open.isced_mapping"),
+            "isced_mapping": "select * from marts_open.isced_mapping",
+        }
+        | {f"restricted.{name}": sql for name, sql in RESTRICTED_TABLES.items()},
     )
+    restricted = {name: read.pop(f"restricted.{name}") for name in RESTRICTED_TABLES}
+    return Inputs(**read, restricted=restricted)
 
 
 DISCLOSURE_RECORD = "disclosure.parquet"  # in the restricted bundle
