@@ -341,11 +341,8 @@ def test_a_character_cut_by_ascii_between_chunks_is_not_utf8(con, tmp_path, monk
     assert readers._detect_encoding(path) == "utf-8"
 
 
-def test_row_number_follows_file_order_on_a_large_file(con, tmp_path):
-    # 300k rows (~23 MB) are split across DuckDB's parallel CSV scanners (threads forced to 4 so
-    # this holds on any machine); row_number must still be the position in the file.
-    path = tmp_path / "grades.csv"
-    n = 300_000
+def _large_grades_file(path: Path, n: int) -> Path:
+    """``n`` grade rows (300k are ~23 MB): student STU<i> is on line i + 1."""
     with path.open("w") as stream:
         stream.write(",".join(GRADES.column_names) + "\n")
         stream.writelines(
@@ -353,6 +350,14 @@ def test_row_number_follows_file_order_on_a_large_file(con, tmp_path):
             f"2025-10-28T07:27:42Z\n"
             for i in range(1, n + 1)
         )
+    return path
+
+
+def test_row_number_follows_file_order_on_a_large_file(con, tmp_path):
+    # 300k rows are split across DuckDB's parallel CSV scanners (threads forced to 4 so this
+    # holds on any machine); row_number must still be the position in the file.
+    n = 300_000
+    path = _large_grades_file(tmp_path / "grades.csv", n)
     con.execute("SET threads = 4")
     position = "CAST(substr(student_id, 4) AS BIGINT)"
     # The check is not vacuous: read without insertion order, this file comes back shuffled
@@ -393,14 +398,8 @@ def test_row_number_counts_from_one_inside_a_transaction_writing_a_warehouse(con
 def test_dropped_rows_leave_the_others_numbered_and_in_file_order(con, tmp_path):
     # Ingestion drops the rows it quarantines and writes the rest with a plain scan, inside the
     # warehouse's load transaction (row ids near 2^55), over a file read by parallel scanners.
-    path = tmp_path / "grades.csv"
     n = 300_000
-    with path.open("w") as stream:
-        stream.write(",".join(GRADES.column_names) + "\n")
-        stream.writelines(
-            f"STU{i:08d},CLS{i // 30:07d},2025-2026,russian_language,q1,5,2025-10-28T07:27:42Z\n"
-            for i in range(1, n + 1)
-        )
+    path = _large_grades_file(tmp_path / "grades.csv", n)
     con.execute("SET threads = 4")
     con.execute(f"ATTACH '{tmp_path / 'warehouse.duckdb'}' AS warehouse")
     con.execute("BEGIN TRANSACTION")
