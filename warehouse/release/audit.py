@@ -432,6 +432,7 @@ class _Program:
     b_ub: np.ndarray | None
     bounds: np.ndarray
     model: _Model | None = None
+    rows_by_owner: dict | None = None  # component -> its equality rows, ascending
 
     @classmethod
     def of(cls, problem: _Problem, members: np.ndarray, positions: np.ndarray) -> _Program:
@@ -459,16 +460,31 @@ class _Program:
     def keep_duals(self, duals: dict, marginals, target, sense, owner) -> None:
         """For each targeted variable, the dual values of its component's relations: how much
         its min (sense 1) or max (sense -1) moves per unit of each relation's constant."""
-        coo = self.a_eq.tocoo()
-        row_owner = np.full(self.a_eq.shape[0], -1, dtype=np.int64)
-        row_owner[coo.row] = owner[self.positions[coo.col]]
+        rows_of = self._rows_by_owner(owner)
         relation = self.problem.row_relation[self.rows]
+        none = np.empty(0, dtype=np.int64)
         for t in target:
-            mine = row_owner == owner[t]
+            mine = rows_of.get(int(owner[t]), none)
             quantity = int(self.problem.variables[self.members[t]])
             duals[quantity, sense] = dict(
                 zip(relation[mine].tolist(), marginals[mine].tolist(), strict=True)
             )
+
+    def _rows_by_owner(self, owner: np.ndarray) -> dict:
+        """Each component's equality rows, found once per program (``owner``, the batch's
+        component of each variable, is fixed while the program lives)."""
+        if self.rows_by_owner is None:
+            coo = self.a_eq.tocoo()
+            row_owner = np.full(self.a_eq.shape[0], -1, dtype=np.int64)
+            row_owner[coo.row] = owner[self.positions[coo.col]]
+            order = np.argsort(row_owner, kind="stable")
+            components, starts = np.unique(row_owner[order], return_index=True)
+            ends = np.append(starts[1:], len(order))
+            self.rows_by_owner = {
+                int(component): order[start:end]
+                for component, start, end in zip(components, starts, ends, strict=True)
+            }
+        return self.rows_by_owner
 
 
 @dataclass(frozen=True)
@@ -533,9 +549,14 @@ class _Model:
         """Solved side by side: HiGHS lets go of Python's lock while it solves, so a min and
         a max take two cores. Each solve starts from scratch, so the solutions are those of
         one solve after another."""
-        solvers = [self._loaded(objective) for objective in objectives]
-        others = [_SIDE.submit(self._solved, solver) for solver in solvers[1:]]
-        return [self._solved(solvers[0]), *(other.result() for other in others)]
+        first = self._loaded(objectives[0])
+        # The others are loaded where they are solved: the model is copied into the first
+        # solver already, so setting the next objective cannot touch it.
+        others = [_SIDE.submit(self._loaded_and_solved, objective) for objective in objectives[1:]]
+        return [self._solved(first), *(other.result() for other in others)]
+
+    def _loaded_and_solved(self, objective: np.ndarray) -> _Solution:
+        return self._solved(self._loaded(objective))
 
     def _loaded(self, objective: np.ndarray):
         solver = highs._Highs()
