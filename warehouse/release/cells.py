@@ -147,11 +147,18 @@ def _bounded(cells: pd.DataFrame, bounds: pd.DataFrame, rows: int) -> pd.DataFra
     return pd.concat([cells, extra], ignore_index=True)
 
 
+def each_once(values: pd.Series, rule) -> pd.Series:
+    """``values.map(rule)``, the rule called once per distinct value, not once per row (the
+    disclosure rules are read per indicator or per territory level)."""
+    return values.map({value: rule(value) for value in values.unique()})
+
+
 def _protected_cells(observations: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for measure in rules.MEASURES:
-        protected = observations["indicator_id"].map(
-            lambda indicator, measure=measure: rules.is_protected(indicator, measure)
+        protected = each_once(
+            observations["indicator_id"],
+            lambda indicator, measure=measure: rules.is_protected(indicator, measure),
         )
         if measure == rules.DENOMINATOR:
             protected &= ~observations["unit"].isin(rules.UNITS_WITHOUT_DENOMINATOR)
@@ -159,7 +166,7 @@ def _protected_cells(observations: pd.DataFrame, meta: pd.DataFrame) -> pd.DataF
         frame["row"] = frame.index.to_numpy()
         frame["measure"] = measure
         frame["amount"] = observations.loc[protected.to_numpy(), measure].to_numpy()
-        signed = frame["indicator_id"].map(lambda i: rules.protection(i).signed)
+        signed = each_once(frame["indicator_id"], lambda i: rules.protection(i).signed)
         frame["signed"] = signed.to_numpy() & (measure == rules.NUMERATOR)
         parts.append(frame)
     cells = pd.concat(parts, ignore_index=True)

@@ -38,7 +38,7 @@ import pandas as pd
 from warehouse.read import BREAKDOWNS
 from warehouse.release import rules
 from warehouse.release.audit import Audit, audit
-from warehouse.release.cells import CODE_COLUMNS, NOT_APPLICABLE, ROW_KEY, TOTAL, Cells
+from warehouse.release.cells import CODE_COLUMNS, NOT_APPLICABLE, ROW_KEY, TOTAL, Cells, each_once
 from warehouse.release.patterns import protect
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,10 @@ def small_rows(observations: pd.DataFrame, k: int = rules.K) -> np.ndarray:
     indicator = observations["indicator_id"]
     numerator = pd.to_numeric(observations["numerator"], errors="coerce").abs()
     denominator = pd.to_numeric(observations["denominator"], errors="coerce")
-    protect_numerator = indicator.map(lambda i: rules.is_protected(i, rules.NUMERATOR))
+    protect_numerator = each_once(indicator, lambda i: rules.is_protected(i, rules.NUMERATOR))
     has_denominator = ~observations["unit"].isin(rules.UNITS_WITHOUT_DENOMINATOR)
-    protect_denominator = indicator.map(lambda i: rules.is_protected(i, rules.DENOMINATOR))
-    sensitive = indicator.map(lambda i: rules.protection(i).sensitive)
+    protect_denominator = each_once(indicator, lambda i: rules.is_protected(i, rules.DENOMINATOR))
+    sensitive = each_once(indicator, lambda i: rules.protection(i).sensitive)
     small = protect_numerator & (numerator > 0) & (numerator < k)
     small |= protect_denominator & has_denominator & (denominator > 0) & (denominator < k)
     small |= (
@@ -94,12 +94,13 @@ def max_crossed(observations: pd.DataFrame) -> pd.Series:
     """Rows within the detail each territory level publishes (``rules.MAX_CROSSED``)."""
     specific = ~observations[list(BREAKDOWNS)].isin([TOTAL, NOT_APPLICABLE])
     crossed = specific.sum(axis=1) - specific["grade"].astype(int)  # a grade goes with its level
-    limit = observations["geographic_level"].map(
-        lambda level: rules.MAX_CROSSED.get(level) if level in rules.MAX_CROSSED else 0
+    limit = each_once(
+        observations["geographic_level"],
+        lambda level: rules.MAX_CROSSED.get(level) if level in rules.MAX_CROSSED else 0,
     )
     keep = limit.isna() | (crossed <= limit.fillna(0))
     if rules.DISTRICT_LEVEL_BY_SEX:
-        sensitive = observations["indicator_id"].map(lambda i: rules.protection(i).sensitive)
+        sensitive = each_once(observations["indicator_id"], lambda i: rules.protection(i).sensitive)
         level_by_sex = (
             (crossed == 2) & specific["sex"] & specific["level"] & ~specific["grade"] & ~sensitive
         )
