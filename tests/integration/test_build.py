@@ -75,6 +75,14 @@ def test_every_model_unit_test_and_data_test_passes(duckdb_build):
     assert any(node.name == "observations" for node in result.nodes)
 
 
+def test_dbt_sends_no_usage_events(duckdb_build):
+    """dbt reports usage to dbt Labs unless told not to; a ministry's server never does."""
+    settings, _ = duckdb_build
+    log = (settings.home / "dbt" / "logs" / "dbt.log").read_text()
+    assert "'send_anonymous_usage_stats': 'False'" in log
+    assert "Sending event" not in log
+
+
 @pytest.mark.postgres
 def test_both_engines_build_identical_observations(duckdb_build, postgres_build):
     on_duckdb = duckdb_observations(duckdb_build[0])
