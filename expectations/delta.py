@@ -34,14 +34,6 @@ FINGERPRINTED = (
     "dbt_project/macros",
     "dbt_project/seeds",
 )
-KEYS = {
-    "organizations": "organization_id",
-    "students": "student_id",
-    "enrolments": "event_id",
-    "staff": "staff_id",
-    "staff_assignments": "assignment_id",
-    "classes": "class_id",
-}
 
 
 @dataclass(frozen=True)
