@@ -16,7 +16,8 @@ from emis.settings import load_settings
 from ingestion.contract import GENERAL_SCHOOL_TYPES
 from ingestion.load import ingest
 from tests.postgres import create_database
-from warehouse.dbt_runner import generate_data_dictionary, run_dbt
+from warehouse import dbt_runner
+from warehouse.dbt_runner import generate_data_dictionary, parse_project, run_dbt
 
 CENSUS_DATE = dt.date(2025, 9, 15)
 YEAR = "2025-2026"
@@ -81,6 +82,24 @@ def test_dbt_sends_no_usage_events(duckdb_build):
     log = (settings.home / "dbt" / "logs" / "dbt.log").read_text()
     assert "'send_anonymous_usage_stats': 'False'" in log
     assert "Sending event" not in log
+
+
+def test_a_project_parsed_ahead_is_not_parsed_again(duckdb_build):
+    """`emis run` parses the project while the export loads; its commands start from that."""
+    settings, _ = duckdb_build
+    log = settings.home / "dbt" / "logs" / "dbt.log"
+    try:
+        parse_project(settings)
+        before = len(log.read_text())
+        result = run_dbt(settings, "build", "--select", "int_reference_dates")
+        command = log.read_text()[before:]
+    finally:
+        dbt_runner._parsed.clear()
+    assert result.success and [node.name for node in result.nodes] == ["int_reference_dates"]
+    assert "Found " in command and "parsing" not in command
+    before = len(log.read_text())
+    run_dbt(settings, "build", "--select", "int_reference_dates")
+    assert "partial parsing" in log.read_text()[before:]
 
 
 @pytest.mark.postgres
