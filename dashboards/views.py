@@ -100,7 +100,8 @@ def table(
         shown[i18n.dimension_label(column, lang)] = [
             i18n.code_label(column, code, lang) for code in rows[column]
         ]
-    shown[i18n.text("column.value", lang)] = pd.to_numeric(rows["value"]).round(2)
+    unit = rows["unit"].iloc[0] if not rows.empty else "count"
+    shown[i18n.text("column.value", lang)] = pd.to_numeric(rows["value"]).round(value_digits(unit))
     shown[i18n.text("column.symbol", lang)] = rows.get("symbol", pd.Series(dtype=str)).fillna("")
     if not rows.empty and rows["unit"].iloc[0] not in ("count", "fte"):
         # A count is its own numerator; a ratio is shown with what it is made of.
@@ -142,11 +143,17 @@ def indicator_label(indicators: pd.DataFrame, indicator_id: str, lang: str) -> s
     return i18n.localized(rows.iloc[0], "name", lang) or indicator_id
 
 
+def value_digits(unit: str) -> int:
+    """The decimals a reader sees: counts whole; percents, ratios and full-time equivalents
+    with one; indices (the parity index) with two. The open data keep four."""
+    return {"count": 0, "fte": 1, "percent": 1, "ratio": 1, "index": 2}.get(unit, 2)
+
+
 def format_value(value, unit: str) -> str:
-    """A value as a reader sees it: counts whole, percents with one decimal, ratios two."""
+    """A value as a reader sees it (:func:`value_digits`), digits grouped."""
     if value is None or pd.isna(value):
         return "—"
-    digits = {"count": 0, "fte": 1, "percent": 1, "ratio": 1, "index": 2}.get(unit, 2)
+    digits = value_digits(unit)
     text = f"{float(value):,.{digits}f}".replace(",", "\u202f")  # thin space groups digits
     return f"{text} %" if unit == "percent" else text
 

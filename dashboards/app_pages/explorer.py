@@ -71,6 +71,7 @@ breakdowns = controls[2].multiselect(
     available,
     format_func=lambda d: i18n.dimension_label(d, language),
     max_selections=views.MAX_BREAKDOWNS,
+    placeholder=t("explorer.no_breakdown"),
     key="explorer_by",
 )
 
@@ -96,7 +97,16 @@ with main:
             key="explorer_chart",
             config={"displaylogo": False},
         )
-    st.dataframe(shown, hide_index=True, key="explorer_table")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        key="explorer_table",
+        column_config={
+            t("column.value"): st.column_config.NumberColumn(
+                format=f"%.{views.value_digits(unit)}f"
+            )
+        },
+    )
     stem = f"{indicator_id}_{year}_{level}" + "".join(f"_{b}" for b in breakdowns)
     buttons = st.columns(4)
     buttons[0].download_button(

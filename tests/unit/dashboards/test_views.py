@@ -84,6 +84,16 @@ def test_shares_show_their_numerator_and_denominator(observations):
     assert {"Numerator", "Denominator"} <= set(table.columns)
 
 
+def test_the_table_rounds_each_unit_as_it_is_read(observations):
+    for unit, value, shown in [("percent", 91.0588, 91.1), ("index", 0.9849, 0.98),
+                               ("count", 30.0, 30.0), ("ratio", 17.25, 17.2)]:  # fmt: skip
+        rows = views.select_rows(observations.assign(unit=unit, value=value), selection())
+        table = views.table(rows, selection(), TERRITORIES, "en")
+        assert table["Value"].tolist() == [shown]
+        digits = views.value_digits(unit)
+        assert views.format_value(value, unit).rstrip(" %") == f"{shown:.{digits}f}"
+
+
 def test_chart_puts_territories_along_x_when_comparing_them(observations):
     rows = views.select_rows(observations, selection(level="oblast"))
     shown = views.table(rows, selection(level="oblast"), TERRITORIES, "en")
