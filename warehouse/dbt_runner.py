@@ -130,6 +130,8 @@ def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
 
 # Read by the models while they run (env_var): macro observation_rows_kept.
 CENSUS_DATE_KEPT_VARIABLE = "EMIS_CENSUS_DATE_KEPT"
+# Read by the histories' tests (macro rows_built_now).
+INCREMENTAL_BUILD_VARIABLE = "EMIS_INCREMENTAL_BUILD"
 
 
 # The project parsed ahead by parse_project, for the profile and project files it was parsed
@@ -156,18 +158,23 @@ def _parse_key(settings: Settings) -> str:
 
 
 def run_dbt(
-    settings: Settings, command: str = "build", *extra: str, census_date_kept: bool = False
+    settings: Settings,
+    command: str = "build",
+    *extra: str,
+    census_date_kept: bool = False,
+    incremental: bool = False,
 ) -> BuildResult:
     """Run a dbt command; each node's status and time, or the error that stopped dbt.
-    ``census_date_kept`` tells the models that this build keeps the census-date models.
-    The models read it when they are compiled, which a manifest parsed ahead leaves to run
-    time."""
+    ``census_date_kept`` tells the models that this build keeps the census-date models, and
+    ``incremental`` the tests that it is an incremental build. Both are read when the nodes
+    are compiled, which a manifest parsed ahead leaves to run time."""
     from dbt.cli.main import dbtRunner
 
     manifest = _parsed.get(_parse_key(settings)) if _parsed else None
     try:
         with (
             _environment(CENSUS_DATE_KEPT_VARIABLE, "1" if census_date_kept else "0"),
+            _environment(INCREMENTAL_BUILD_VARIABLE, "1" if incremental else "0"),
             _without_jit() if settings.is_postgres else nullcontext(),
         ):
             runner = dbtRunner(manifest=manifest)
@@ -250,7 +257,9 @@ def build(
         extra += ["--exclude-resource-type", "unit_test"]
     else:
         extra.append("--full-refresh")
-    result = run_dbt(settings, "build", *extra, census_date_kept=census_kept)
+    result = run_dbt(
+        settings, "build", *extra, census_date_kept=census_kept, incremental=kind == "incremental"
+    )
     if result.success and select is None:  # a partial build leaves other models behind
         target.record_build(kind, project)
     return replace(

@@ -258,8 +258,11 @@ def test_histories_built_incrementally_equal_histories_rebuilt_from_the_same_loa
     assert build(daily.settings, incremental=True).success
     builds = daily.rows("select built_through_load_id, build_kind from meta.builds order by 1")
     assert [tuple(row) for row in builds] == [(1, "full"), (2, "incremental")]
+    # its tests of the histories read the records the day delivered, whose versions it redid
+    assert all("delivered.load_id in" in sql for sql in history_tests(daily.settings))
     incremental = {table: contents(daily, table, order) for table, order in HISTORIES.items()}
     assert build(daily.settings).success  # everything again from the same two loads
+    assert not any("delivered" in sql for sql in history_tests(daily.settings))
     for table, order in HISTORIES.items():
         assert contents(daily, table, order) == incremental[table], table
     # the amended learners have a second version, the others one
@@ -268,6 +271,15 @@ def test_histories_built_incrementally_equal_histories_rebuilt_from_the_same_loa
         "group by student_id order by 1"
     )
     assert {row[0] for row in versions} == {1, 2}
+
+
+def history_tests(settings) -> list[str]:
+    """The SQL the last build ran for the histories' tests (two per register)."""
+    compiled = settings.home / "dbt" / "target" / "run" / "emis" / "models" / "snapshots"
+    tests = compiled / "_snapshots__models.yml"  # dbt shortens long names with a hash
+    found = [path.read_text() for path in tests.glob("emis_*.sql")]
+    assert len(found) == 10, found
+    return found
 
 
 def built_by_another_project(warehouse) -> None:

@@ -1,6 +1,7 @@
 {# A record's versions of a history model follow each other: each ends (valid_to_date) on or
-   before the next one starts, and only the last may be open (valid_to_date null). #}
-{% test versions_follow_each_other(model, key) %}
+   before the next one starts, and only the last may be open (valid_to_date null). Records
+   delivered in ``delivered_in`` (the register's raw table) only, in an incremental build. #}
+{% test versions_follow_each_other(model, key, delivered_in=none) %}
 with versions as (
     select
         {{ key }} as record_key,
@@ -11,6 +12,7 @@ with versions as (
             partition by {{ key }} order by version_number
         ) as next_valid_from_date
     from {{ model }}
+    {% if delivered_in %}{{ emis.rows_built_now(delivered_in, key) }}{% endif %}
 )
 
 select *
