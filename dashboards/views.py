@@ -103,7 +103,7 @@ def table(
     unit = rows["unit"].iloc[0] if not rows.empty else "count"
     shown[i18n.text("column.value", lang)] = pd.to_numeric(rows["value"]).round(value_digits(unit))
     shown[i18n.text("column.symbol", lang)] = rows.get("symbol", pd.Series(dtype=str)).fillna("")
-    if not rows.empty and rows["unit"].iloc[0] not in ("count", "fte"):
+    if unit not in ("count", "fte"):
         # A count is its own numerator; a ratio is shown with what it is made of.
         shown[i18n.text("column.numerator", lang)] = pd.to_numeric(rows["numerator"])
         shown[i18n.text("column.denominator", lang)] = pd.to_numeric(rows["denominator"])

@@ -222,7 +222,7 @@ select * from single_versions
 
 {#
   The rows of a history a test reads: in an incremental build (EMIS_INCREMENTAL_BUILD, set by
-  `emis build --incremental`), only the records the loads since the last build deliver, the
+  warehouse.dbt_runner.build), only the records the loads since the last build deliver, the
   only ones whose versions that build redoes; the others' were tested when they were built.
   Nothing in a whole build, or while dbt parses (``execute`` false: the variable is then not
   read, so that its value does not make dbt parse the project again).
