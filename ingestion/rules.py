@@ -1,8 +1,8 @@
 """Row-level rules of the register contract, as SQL over a staged table of text columns.
 
 Each rule is one condition that is true when a row breaks it; ingestion selects each rule's
-failing rows (a filter over the staged rows, DuckDB) and quarantines the rows that break any. Rule names are
-stable: they appear in the quarantine table and in the load summary.
+failing rows (a filter over the staged rows, DuckDB) and quarantines the rows that break any.
+Rule names are stable: they appear in the quarantine table and in the load summary.
 
 Conversions used by rules and by the raw layer are defined once here (``typed_sql``), so what
 passes a type rule is exactly what the raw layer can hold.
